@@ -1,0 +1,65 @@
+#define LOG_MODULE "log"
+#include "player/log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static enum log_level current_level = LOG_INFO;
+
+static const char *const level_names[] = {
+    [LOG_ERROR] = "error",
+    [LOG_WARN] = "warn",
+    [LOG_INFO] = "info",
+    [LOG_DEBUG] = "debug",
+};
+
+void log_set_level(enum log_level level)
+{
+    current_level = level;
+}
+
+enum log_level log_get_level(void)
+{
+    return current_level;
+}
+
+bool log_level_from_name(const char *name, enum log_level *out)
+{
+    for (int i = 0; i <= LOG_DEBUG; i++) {
+        if (strcmp(name, level_names[i]) == 0) {
+            *out = (enum log_level)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+void log_write(enum log_level level, const char *module, const char *fmt, ...)
+{
+    if (level > current_level)
+        return;
+
+    /* Build the whole line first so that lines from different threads
+     * never interleave: one fputs of a complete line is atomic enough for
+     * stderr, which is unbuffered. */
+    char line[2048];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    localtime_r(&ts.tv_sec, &tm);
+    int n = snprintf(line, sizeof(line), "%02d:%02d:%02d.%03ld %-5s %s: ",
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+                     level_names[level], module);
+    if (n < 0 || (size_t)n >= sizeof(line))
+        n = 0;
+
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+    va_end(ap);
+
+    size_t len = strlen(line);
+    line[len] = '\n';
+    fwrite(line, 1, len + 1, stderr);
+}

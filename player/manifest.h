@@ -1,0 +1,99 @@
+/*
+ * The schedule manifest: a JSON document naming the media the terminal
+ * uses and a playlist per zone. docs/manifest.md describes the format.
+ *
+ * A manifest is parsed and validated whole: either every field is sound and
+ * a manifest comes back, or nothing does and the errors say where. Items are
+ * immutable once parsed; the loader thread and the render thread share one
+ * manifest through manifest_ref()/manifest_unref().
+ */
+#ifndef LIANBO_MANIFEST_H
+#define LIANBO_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum zone_id {
+    ZONE_UPPER,
+    ZONE_LOWER,
+    ZONE_COUNT,
+};
+
+enum item_type {
+    ITEM_IMAGE,
+    ITEM_TEXT,
+    ITEM_QR,
+    ITEM_NOTICE,
+};
+
+enum item_fit {
+    FIT_CONTAIN, /* "fit": whole item visible, letterboxed */
+    FIT_COVER,   /* "fill": zone filled, item cropped */
+};
+
+struct color {
+    uint8_t r, g, b, a;
+};
+
+struct manifest_media {
+    char *id;
+    char *url;   /* as written in the manifest */
+    char *path;  /* local file, resolved against the manifest; NULL if remote */
+    int64_t size;      /* bytes as the manifest states it, or -1 if not given */
+    char sha256[65];   /* lower-case hex as the manifest states it, or "" */
+};
+
+struct manifest_item {
+    char *id;            /* from the manifest, else "upper#3" */
+    enum item_type type;
+    double duration;     /* seconds on screen (per page for long text) */
+    enum item_fit fit;
+    const struct manifest_media *media; /* image items; owned by the manifest */
+    char *title;         /* text and notice; may be NULL */
+    char *body;          /* text and notice; may be NULL */
+    char *qr;            /* qr and notice: the data to encode */
+    char *caption;       /* qr: optional line under the code */
+    struct color fg;
+    struct color bg;
+};
+
+struct manifest_zone {
+    struct manifest_item *items;
+    size_t n_items;
+};
+
+struct manifest {
+    atomic_int refs;
+    int64_t version;
+    char *url;           /* where it was read from */
+    struct manifest_media *media;
+    size_t n_media;
+    struct manifest_zone zones[ZONE_COUNT];
+};
+
+/*
+ * Parses LEN bytes of TEXT read from URL (relative media URLs resolve
+ * against it). On failure writes one line per problem to ERR, each starting
+ * with URL and saying where (line:column for syntax, a JSON path such as
+ * zones.upper.items[2].duration otherwise), and returns NULL. The result
+ * has one reference, owned by the caller.
+ */
+struct manifest *manifest_parse(const char *text, size_t len, const char *url, FILE *err);
+
+struct manifest *manifest_ref(struct manifest *m);
+void manifest_unref(struct manifest *m); /* accepts NULL */
+
+const char *manifest_zone_name(enum zone_id zone);
+const char *manifest_item_type_name(enum item_type type);
+
+/*
+ * Resolves REF against BASE (both URLs or paths) and returns the local
+ * file path it names, or NULL when it names no local file (http, https).
+ * Caller frees. "file:///a/b.json" + "m/x.png" gives "/a/m/x.png".
+ */
+char *manifest_resolve_path(const char *base, const char *ref);
+
+#endif

@@ -1,0 +1,599 @@
+#define LOG_MODULE "player"
+#include "player/player.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <SDL.h>
+#include <SDL_image.h>
+#include <SDL_ttf.h>
+
+#include "net/source.h"
+#include "player/loader.h"
+#include "player/log.h"
+#include "player/manifest.h"
+#include "player/paths.h"
+#include "player/playlist.h"
+#include "render/display.h"
+
+/* A manifest larger than this is not a schedule (a misconfigured server
+ * sending a video, say) and is refused before parsing. */
+#define MANIFEST_MAX_BYTES (4 * 1024 * 1024)
+
+/* The render loop wakes at least this often (seconds) to notice signals. */
+#define IDLE_WAKE_S 0.25
+
+/* Frame interval during a cross-fade, seconds: about 60 frames a second. */
+#define FADE_FRAME_S 0.016
+
+/* How long the fallback stays up before a zone with nothing to play is
+ * looked at again when no item is waiting for a retry, seconds. */
+#define FALLBACK_RECHECK_S 10.0
+
+static volatile sig_atomic_t screenshot_requested;
+
+struct player;
+
+struct zone {
+    enum zone_id id;
+    struct player *p;
+    struct playlist pl;
+    size_t n_items;
+
+    /* What is on screen: an item's pages, the fallback, or nothing yet. */
+    SDL_Texture **pages;
+    int n_pages;
+    int page;
+    long item;            /* index in the playlist, -1 for none */
+    bool on_fallback;
+    double until;         /* when the current page has had its time */
+
+    SDL_Texture *fade_from; /* the picture being faded out */
+    bool fade_from_owned;   /* false when it is the fallback texture */
+    double fade_start;
+
+    SDL_Texture *fallback;  /* prepared once, shown when nothing else can be */
+
+    /* What comes next. */
+    bool busy;            /* a job is with the loader */
+    uint64_t ticket;      /* of that job; older results are stale */
+    bool has_ready;
+    struct loader_result ready;
+};
+
+struct player {
+    const struct config *cfg;
+    struct display *display;
+    struct loader *loader;
+    struct manifest *manifest;
+    struct zone zones[ZONE_COUNT];
+    Uint32 wake_event;
+    uint64_t tickets;
+    double crossfade;     /* seconds */
+    bool dirty;
+    char *cache_dir;
+};
+
+static double now_s(void)
+{
+    return SDL_GetTicks64() / 1000.0;
+}
+
+static void on_sigusr1(int sig)
+{
+    (void)sig;
+    screenshot_requested = 1;
+}
+
+static const struct manifest_item *zone_item(struct zone *z, size_t i)
+{
+    return &z->p->manifest->zones[z->id].items[i];
+}
+
+static void zone_submit(struct zone *z, enum loader_kind kind, size_t item)
+{
+    struct player *p = z->p;
+    struct layout_rect r = p->display->zone_rect[z->id];
+    struct loader_job job = {
+        .kind = kind,
+        .zone = z->id,
+        .ticket = ++p->tickets,
+        .manifest = kind == LOADER_ITEM ? manifest_ref(p->manifest) : NULL,
+        .item = item,
+        .w = r.w,
+        .h = r.h,
+    };
+    if (kind == LOADER_ITEM) {
+        z->busy = true;
+        z->ticket = job.ticket;
+    }
+    loader_submit(p->loader, &job);
+}
+
+static void destroy_pages(SDL_Texture **pages, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (pages[i])
+            SDL_DestroyTexture(pages[i]);
+    }
+    free(pages);
+}
+
+static void end_fade(struct zone *z)
+{
+    if (z->fade_from && z->fade_from_owned)
+        SDL_DestroyTexture(z->fade_from);
+    z->fade_from = NULL;
+}
+
+static SDL_Texture *current_texture(struct zone *z)
+{
+    if (z->on_fallback)
+        return z->fallback;
+    return z->n_pages ? z->pages[z->page] : NULL;
+}
+
+/* Starts a cross-fade away from what is on screen now. The texture being
+ * faded out is detached from the zone (NULL in the page array) so that
+ * freeing the pages leaves it alive until the fade ends. */
+static void begin_fade(struct zone *z, double now)
+{
+    end_fade(z);
+    SDL_Texture *from = current_texture(z);
+    if (!from || z->p->crossfade <= 0)
+        return;
+    z->fade_from = from;
+    z->fade_from_owned = !z->on_fallback;
+    if (z->fade_from_owned)
+        z->pages[z->page] = NULL;
+    z->fade_start = now;
+}
+
+static SDL_Texture **upload(struct zone *z, struct content *c)
+{
+    SDL_Renderer *r = display_zone_renderer(z->p->display, z->id);
+    SDL_Texture **pages = calloc((size_t)c->n_pages, sizeof(*pages));
+    if (!pages)
+        return NULL;
+    for (int i = 0; i < c->n_pages; i++) {
+        pages[i] = SDL_CreateTextureFromSurface(r, c->pages[i]);
+        if (!pages[i]) {
+            log_error("%s: cannot upload a %dx%d picture: %s", manifest_zone_name(z->id),
+                      c->pages[i]->w, c->pages[i]->h, SDL_GetError());
+            destroy_pages(pages, i);
+            return NULL;
+        }
+    }
+    return pages;
+}
+
+static void show_fallback(struct zone *z, double now)
+{
+    if (z->on_fallback || !z->fallback)
+        return;
+    begin_fade(z, now);
+    destroy_pages(z->pages, z->n_pages);
+    z->pages = NULL;
+    z->n_pages = 0;
+    z->item = -1;
+    z->on_fallback = true;
+    z->p->dirty = true;
+    log_info("%s: nothing playable; showing the fallback", manifest_zone_name(z->id));
+}
+
+/* Puts the prepared item on screen, fading from what was there. */
+static void zone_switch(struct zone *z, double now)
+{
+    struct loader_result *res = &z->ready;
+    SDL_Texture **pages = upload(z, &res->content);
+    const struct manifest_item *item = zone_item(z, res->job.item);
+    z->has_ready = false;
+    if (!pages) {
+        playlist_failed(&z->pl, res->job.item, now);
+        loader_result_finish(res);
+        return;
+    }
+
+    begin_fade(z, now);
+    destroy_pages(z->pages, z->n_pages);
+    z->pages = pages;
+    z->n_pages = res->content.n_pages;
+    z->page = 0;
+    z->item = (long)res->job.item;
+    z->on_fallback = false;
+    z->until = now + item->duration;
+    z->p->dirty = true;
+    log_debug("%s: showing %s %s (%d page%s)", manifest_zone_name(z->id),
+              manifest_item_type_name(item->type), item->id, z->n_pages,
+              z->n_pages == 1 ? "" : "s");
+    loader_result_finish(res);
+}
+
+static void zone_receive(struct zone *z, struct loader_result *res, double now)
+{
+    if (res->job.kind == LOADER_FALLBACK) {
+        if (res->ok && res->content.n_pages > 0) {
+            SDL_Texture **one = upload(z, &res->content);
+            if (one) {
+                z->fallback = one[0];
+                free(one);
+            }
+        }
+        loader_result_finish(res);
+        return;
+    }
+    if (!z->busy || res->job.ticket != z->ticket || res->job.manifest != z->p->manifest) {
+        loader_result_finish(res);
+        return;
+    }
+    z->busy = false;
+
+    const struct manifest_item *item = zone_item(z, res->job.item);
+    if (!res->ok) {
+        if (playlist_failed(&z->pl, res->job.item, now)) {
+            log_warn("%s: item %s (%s) skipped: %s", manifest_zone_name(z->id), item->id,
+                     manifest_item_type_name(item->type), res->why);
+        } else {
+            log_debug("%s: item %s still failing: %s", manifest_zone_name(z->id), item->id,
+                      res->why);
+        }
+        loader_result_finish(res);
+        return;
+    }
+    playlist_succeeded(&z->pl, res->job.item);
+    z->ready = *res;
+    z->has_ready = true;
+}
+
+/* Asks the loader for whatever the zone should show next. */
+static void zone_pump(struct zone *z, double now)
+{
+    if (z->busy || z->has_ready || !z->p->manifest)
+        return;
+    size_t after = z->item >= 0 ? (size_t)z->item : z->n_items;
+    long next = playlist_next(&z->pl, after, now);
+    if (next < 0)
+        return;
+    /* The item on screen is the only one playable: it simply goes on, no
+     * need to prepare it again. */
+    if (next == z->item && !z->on_fallback)
+        return;
+    zone_submit(z, LOADER_ITEM, (size_t)next);
+}
+
+/*
+ * Moves the zone on when its time is up. Returns when it next needs to be
+ * looked at, or INFINITY when only a loader result can move it.
+ */
+static double zone_tick(struct zone *z, double now)
+{
+    bool showing = z->n_pages > 0 || z->on_fallback;
+    if (z->has_ready && (!showing || z->on_fallback || now >= z->until))
+        zone_switch(z, now);
+
+    bool nothing_coming = !z->busy && !z->has_ready;
+    if (nothing_coming && z->n_pages == 0 &&
+        (z->n_items == 0 || playlist_next(&z->pl, z->n_items, now) < 0))
+        show_fallback(z, now);
+
+    double wake = INFINITY;
+    if (z->fade_from) {
+        if (now - z->fade_start >= z->p->crossfade) {
+            end_fade(z);
+            z->p->dirty = true;
+        } else {
+            wake = now + FADE_FRAME_S;
+            z->p->dirty = true;
+        }
+    }
+
+    if (z->on_fallback) {
+        double retry = playlist_next_retry(&z->pl);
+        double at = retry > 0 ? retry : now + FALLBACK_RECHECK_S;
+        return fmin(wake, z->n_items ? at : INFINITY);
+    }
+    if (z->n_pages == 0)
+        return wake;
+
+    if (now >= z->until) {
+        const struct manifest_item *item = zone_item(z, (size_t)z->item);
+        if (z->page + 1 < z->n_pages) {
+            z->page++;
+            z->until = now + item->duration;
+            z->p->dirty = true;
+        } else if (nothing_coming && playlist_next(&z->pl, (size_t)z->item, now) == z->item) {
+            /* Alone in its rotation: start it over. */
+            if (z->page != 0)
+                z->p->dirty = true;
+            z->page = 0;
+            z->until = now + item->duration;
+        } else {
+            /* The next item is still being prepared; the current one stays
+             * up until it is ready rather than leaving a gap. */
+            double retry = playlist_next_retry(&z->pl);
+            return fmin(wake, retry > now ? retry : INFINITY);
+        }
+    }
+    return fmin(wake, z->until);
+}
+
+static void draw_zone(struct zone *z, double now)
+{
+    SDL_Renderer *r = display_zone_renderer(z->p->display, z->id);
+    struct layout_rect lr = z->p->display->zone_rect[z->id];
+    SDL_Rect dst = {lr.x, lr.y, lr.w, lr.h};
+    SDL_Texture *cur = current_texture(z);
+
+    if (z->fade_from) {
+        SDL_SetTextureBlendMode(z->fade_from, SDL_BLENDMODE_NONE);
+        SDL_RenderCopy(r, z->fade_from, NULL, &dst);
+    }
+    if (!cur)
+        return;
+    if (z->fade_from) {
+        double t = (now - z->fade_start) / z->p->crossfade;
+        SDL_SetTextureBlendMode(cur, SDL_BLENDMODE_BLEND);
+        SDL_SetTextureAlphaMod(cur, (Uint8)(255 * fmin(fmax(t, 0), 1)));
+    } else {
+        SDL_SetTextureBlendMode(cur, SDL_BLENDMODE_NONE);
+        SDL_SetTextureAlphaMod(cur, 255);
+    }
+    SDL_RenderCopy(r, cur, NULL, &dst);
+}
+
+/* Draws every output; with CAPTURE, stores each frame before presenting. */
+static void render(struct player *p, double now, SDL_Surface **capture)
+{
+    struct display *d = p->display;
+    for (int i = 0; i < d->n_outputs; i++) {
+        display_begin(d, i);
+        for (int z = 0; z < ZONE_COUNT; z++) {
+            if (d->zone_output[z] == i)
+                draw_zone(&p->zones[z], now);
+        }
+        display_finish(d, i);
+        if (capture)
+            capture[i] = display_capture(d, i);
+        display_present(d, i);
+    }
+    p->dirty = false;
+}
+
+static bool write_screenshot(struct player *p, double now, const char *path)
+{
+    SDL_Surface *frames[DISPLAY_MAX_OUTPUTS] = {0};
+    render(p, now, frames);
+    bool ok = true;
+    for (int i = 0; i < p->display->n_outputs; i++)
+        ok = ok && frames[i];
+    ok = ok && display_write_png(frames, p->display->n_outputs, path);
+    for (int i = 0; i < p->display->n_outputs; i++)
+        SDL_FreeSurface(frames[i]);
+    if (ok)
+        log_info("screenshot written to %s", path);
+    return ok;
+}
+
+static void screenshot_on_signal(struct player *p, double now)
+{
+    char path[4200];
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+    snprintf(path, sizeof(path), "%s/screenshot-%s.png", p->cache_dir ? p->cache_dir : "/tmp",
+             stamp);
+    write_screenshot(p, now, path);
+}
+
+/* Reads and parses the schedule; errors go to the log line by line. */
+static struct manifest *load_manifest(const char *url)
+{
+    char *text = NULL;
+    size_t len = 0;
+    char why[512];
+    if (!source_read(url, MANIFEST_MAX_BYTES, &text, &len, why, sizeof(why))) {
+        log_error("cannot read the schedule %s: %s", url, why);
+        return NULL;
+    }
+
+    char *errors = NULL;
+    size_t errors_len = 0;
+    FILE *err = open_memstream(&errors, &errors_len);
+    struct manifest *m = err ? manifest_parse(text, len, url, err) : NULL;
+    if (err)
+        fclose(err);
+    for (char *line = errors ? strtok(errors, "\n") : NULL; line; line = strtok(NULL, "\n"))
+        log_error("%s", line);
+    free(errors);
+    free(text);
+    if (m) {
+        log_info("schedule %s version %lld: %zu upper, %zu lower item(s)", url,
+                 (long long)m->version, m->zones[ZONE_UPPER].n_items,
+                 m->zones[ZONE_LOWER].n_items);
+    }
+    return m;
+}
+
+static bool zones_init(struct player *p)
+{
+    for (int i = 0; i < ZONE_COUNT; i++) {
+        struct zone *z = &p->zones[i];
+        *z = (struct zone){.id = (enum zone_id)i, .p = p, .item = -1};
+        z->n_items = p->manifest ? p->manifest->zones[i].n_items : 0;
+        if (!playlist_init(&z->pl, z->n_items))
+            return false;
+        zone_submit(z, LOADER_FALLBACK, 0);
+    }
+    return true;
+}
+
+static void zones_finish(struct player *p)
+{
+    for (int i = 0; i < ZONE_COUNT; i++) {
+        struct zone *z = &p->zones[i];
+        if (z->has_ready)
+            loader_result_finish(&z->ready);
+        end_fade(z);
+        destroy_pages(z->pages, z->n_pages);
+        if (z->fallback)
+            SDL_DestroyTexture(z->fallback);
+        playlist_finish(&z->pl);
+    }
+}
+
+static bool handle_event(struct player *p, const SDL_Event *ev, bool windowed)
+{
+    switch (ev->type) {
+    case SDL_QUIT:
+        log_info("quit requested");
+        return false;
+    case SDL_KEYDOWN:
+        if (windowed && (ev->key.keysym.sym == SDLK_ESCAPE || ev->key.keysym.sym == SDLK_q))
+            return false;
+        break;
+    case SDL_WINDOWEVENT:
+        if (ev->window.event == SDL_WINDOWEVENT_EXPOSED)
+            p->dirty = true;
+        break;
+    default:
+        break;
+    }
+    return true;
+}
+
+static int run_loop(struct player *p, const struct player_options *opts)
+{
+    double start = now_s();
+    double shot_at = opts->screenshot ? start + opts->after : INFINITY;
+    bool windowed = opts->windowed || !p->cfg->fullscreen;
+    p->dirty = true;
+
+    for (;;) {
+        double now = now_s();
+        struct loader_result res;
+        while (loader_take(p->loader, &res))
+            zone_receive(&p->zones[res.job.zone], &res, now);
+
+        double wake = now + IDLE_WAKE_S;
+        for (int i = 0; i < ZONE_COUNT; i++) {
+            zone_pump(&p->zones[i], now);
+            wake = fmin(wake, zone_tick(&p->zones[i], now));
+            zone_pump(&p->zones[i], now);
+        }
+
+        if (now >= shot_at)
+            return write_screenshot(p, now, opts->screenshot) ? 0 : 1;
+        if (screenshot_requested) {
+            screenshot_requested = 0;
+            screenshot_on_signal(p, now);
+        }
+        if (p->dirty)
+            render(p, now, NULL);
+
+        wake = fmin(wake, shot_at);
+        int timeout_ms = (int)ceil((wake - now_s()) * 1000);
+        if (timeout_ms < 1)
+            timeout_ms = 1;
+        SDL_Event ev;
+        if (SDL_WaitEventTimeout(&ev, timeout_ms)) {
+            do {
+                if (!handle_event(p, &ev, windowed))
+                    return 0;
+            } while (SDL_PollEvent(&ev));
+        }
+    }
+}
+
+static bool media_init(void)
+{
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
+        log_error("cannot start SDL video: %s (no display? try SDL_VIDEODRIVER=offscreen "
+                  "for headless use)", SDL_GetError());
+        return false;
+    }
+    int want = IMG_INIT_JPG | IMG_INIT_PNG | IMG_INIT_WEBP;
+    int have = IMG_Init(want);
+    if ((have & want) != want)
+        log_warn("some image formats are unavailable: %s", IMG_GetError());
+    if (TTF_Init() != 0) {
+        log_error("cannot start SDL_ttf: %s", TTF_GetError());
+        return false;
+    }
+    return true;
+}
+
+static void media_quit(void)
+{
+    TTF_Quit();
+    IMG_Quit();
+    SDL_Quit();
+}
+
+int player_run(const struct config *cfg, const struct player_options *opts)
+{
+    struct player p = {.cfg = cfg, .crossfade = cfg->crossfade_ms / 1000.0};
+    int status = 1;
+    char *demo_url = NULL;
+    struct text_fonts *fonts = NULL;
+
+    struct sigaction sa = {.sa_handler = on_sigusr1};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL);
+
+    if (!media_init())
+        goto out_media;
+    p.cache_dir = paths_cache_dir(cfg);
+
+    const char *url = cfg->schedule_url;
+    if (!url || !url[0]) {
+        demo_url = paths_demo_manifest();
+        if (!demo_url)
+            log_error("no schedule configured and the bundled demo is not installed");
+        url = demo_url;
+    }
+
+    p.display = display_create(cfg, opts->windowed);
+    if (!p.display)
+        goto out_media;
+
+    fonts = text_fonts_create(cfg->font_regular, cfg->font_bold);
+    p.wake_event = SDL_RegisterEvents(1);
+    struct content_ctx ctx = {
+        .fonts = fonts,
+        .min_px = cfg->font_min_size,
+        .max_texture = p.display->max_texture,
+    };
+    p.loader = loader_create(ctx, cfg->fallback_image, cfg->device_id, p.wake_event);
+    if (!p.loader)
+        goto out_display;
+
+    if (url)
+        p.manifest = load_manifest(url);
+    if (!p.manifest)
+        log_warn("no usable schedule; every zone shows the fallback");
+    if (!zones_init(&p))
+        goto out_zones;
+
+    status = run_loop(&p, opts);
+
+out_zones:
+    /* The loader goes first: it may still hold manifest references and be
+     * using the fonts. */
+    loader_destroy(p.loader);
+    zones_finish(&p);
+    manifest_unref(p.manifest);
+out_display:
+    text_fonts_destroy(fonts);
+    display_destroy(p.display);
+out_media:
+    free(p.cache_dir);
+    free(demo_url);
+    media_quit();
+    return status;
+}
