@@ -1,0 +1,1018 @@
+#define LOG_MODULE "manifest"
+#include "player/log.h"
+
+#include "player/manifest.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/source.h"
+
+/* Longest string accepted, in bytes. A zone shows far less; the limit keeps
+ * a damaged manifest from filling the terminal's memory with one field. */
+#define MAX_STRING (16 * 1024)
+
+/* Longest QR payload, in bytes. The densest code (version 40) holds 2331
+ * bytes at error-correction level M; the limit leaves a margin. */
+#define MAX_QR 2000
+
+#define MAX_DURATION 86400.0    /* seconds: one day */
+#define DEFAULT_DURATION 10.0   /* seconds */
+
+/* Problems written to ERR per manifest. A broken generator can produce
+ * thousands of identical errors; the first ones tell the story. */
+#define MAX_REPORTED 100
+
+/* Distinct unknown keys warned about per manifest, for the same reason. */
+#define MAX_WARNED_KEYS 32
+
+/* Longest piece of a manifest value quoted back in a message, in bytes. */
+#define MAX_QUOTED 40
+
+enum field {
+    FIELD_ABSENT,
+    FIELD_OK,
+    FIELD_BAD,  /* present but wrong; already reported */
+};
+
+enum resolved {
+    RESOLVED_LOCAL,
+    RESOLVED_REMOTE,
+    RESOLVED_BAD,
+};
+
+struct parse {
+    const char *url;
+    FILE *err;
+    struct manifest *m;
+    int n_errors;
+    json_t *media_ids;       /* media id -> index into m->media */
+    json_t *warned;          /* unknown keys already warned about, as a set */
+    bool warned_overflow;
+    char path[512];          /* JSON path of the value being parsed */
+    size_t path_len;
+};
+
+static const char *const zone_names[ZONE_COUNT] = {
+    [ZONE_UPPER] = "upper",
+    [ZONE_LOWER] = "lower",
+};
+
+static const char *const item_type_names[] = {
+    [ITEM_IMAGE] = "image",
+    [ITEM_TEXT] = "text",
+    [ITEM_QR] = "qr",
+    [ITEM_NOTICE] = "notice",
+};
+
+#define N_ITEM_TYPES (sizeof(item_type_names) / sizeof(item_type_names[0]))
+
+static const char *const common_item_keys[] = {
+    "id", "type", "duration", "fit", "fg", "bg", NULL,
+};
+
+static const char *const item_keys[N_ITEM_TYPES][4] = {
+    [ITEM_IMAGE] = {"media", NULL},
+    [ITEM_TEXT] = {"title", "body", NULL},
+    [ITEM_QR] = {"qr", "caption", NULL},
+    [ITEM_NOTICE] = {"qr", "title", "body", NULL},
+};
+
+const char *manifest_zone_name(enum zone_id zone)
+{
+    return (unsigned)zone < ZONE_COUNT ? zone_names[zone] : "unknown";
+}
+
+const char *manifest_item_type_name(enum item_type type)
+{
+    return (unsigned)type < N_ITEM_TYPES ? item_type_names[type] : "unknown";
+}
+
+/* ---- Writing values back into messages ---- */
+
+/* Length of the UTF-8 sequence starting at S, or 0 if S does not start a
+ * complete one. */
+static size_t utf8_length(const unsigned char *s)
+{
+    size_t len = 0;
+    if (s[0] < 0x80)
+        len = 1;
+    else if (s[0] >= 0xf0)
+        len = 4;
+    else if (s[0] >= 0xe0)
+        len = 3;
+    else if (s[0] >= 0xc0)
+        len = 2;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    }
+    return len;
+}
+
+/*
+ * Copies S into DST (CAP bytes) so that it prints as part of one line:
+ * control characters become escapes, and with QUOTED so do '"' and '\'.
+ * Stops with "..." after MAX bytes of S or when DST is full.
+ */
+static void escape(char *dst, size_t cap, const char *s, size_t max, bool quoted)
+{
+    if (cap < sizeof("...")) {
+        if (cap > 0)
+            dst[0] = '\0';
+        return;
+    }
+    const unsigned char *in = (const unsigned char *)s;
+    size_t n = 0, i = 0;
+    while (in[i]) {
+        char piece[8];
+        size_t len = utf8_length(in + i);
+        size_t used = len;
+        if (len == 0) {
+            snprintf(piece, sizeof(piece), "\\x%02x", in[i]);
+            used = 1;
+        } else if (quoted && (in[i] == '"' || in[i] == '\\')) {
+            snprintf(piece, sizeof(piece), "\\%c", in[i]);
+        } else if (in[i] == '\n') {
+            strcpy(piece, "\\n");
+        } else if (in[i] == '\t') {
+            strcpy(piece, "\\t");
+        } else if (in[i] < 0x20 || in[i] == 0x7f) {
+            snprintf(piece, sizeof(piece), "\\u%04x", in[i]);
+        } else {
+            memcpy(piece, in + i, len);
+            piece[len] = '\0';
+        }
+        size_t piece_len = strlen(piece);
+        /* The check keeps room for "..." and the NUL at every step. */
+        if (i + used > max || n + piece_len + sizeof("...") > cap) {
+            memcpy(dst + n, "...", 3);
+            n += 3;
+            break;
+        }
+        memcpy(dst + n, piece, piece_len);
+        n += piece_len;
+        i += used;
+    }
+    dst[n] = '\0';
+}
+
+/* Writes a real number in the fewest digits that read back as the same
+ * value, so "got 86400.000001" never shows as "got 86400". */
+static void format_real(char *buf, size_t cap, double value)
+{
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(buf, cap, "%.*g", digits, value);
+        if (strtod(buf, NULL) == value)
+            return;
+    }
+}
+
+/* Describes V for "got ..." in a message. Returns BUF or a constant. */
+static const char *describe(const json_t *v, char *buf, size_t cap)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        buf[0] = '"';
+        escape(buf + 1, cap - 2, json_string_value(v), MAX_QUOTED, true);
+        strcat(buf, "\"");
+        return buf;
+    case JSON_INTEGER:
+        snprintf(buf, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return buf;
+    case JSON_REAL:
+        format_real(buf, cap, json_real_value(v));
+        return buf;
+    case JSON_TRUE:
+        return "true";
+    case JSON_FALSE:
+        return "false";
+    case JSON_NULL:
+        return "null";
+    }
+    return "an unknown value";
+}
+
+/* ---- Paths and problems ---- */
+
+/* Whether KEY reads unambiguously after a '.' in a path. */
+static bool plain_key(const char *key)
+{
+    if (!key[0])
+        return false;
+    for (const char *c = key; *c; c++) {
+        if (strchr(".[]\"\\ ", *c) || (unsigned char)*c < 0x20 || *c == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+/* The path functions return the length to hand back to path_restore(). */
+static size_t path_key(struct parse *p, const char *key)
+{
+    size_t saved = p->path_len;
+    char name[160];
+    escape(name, sizeof(name), key, 64, true);
+    const char *fmt = plain_key(key) ? (saved ? ".%s" : "%s") : "[\"%s\"]";
+    int n = snprintf(p->path + saved, sizeof(p->path) - saved, fmt, name);
+    p->path_len = n < 0 ? saved : strlen(p->path);
+    return saved;
+}
+
+static size_t path_index(struct parse *p, size_t index)
+{
+    size_t saved = p->path_len;
+    snprintf(p->path + saved, sizeof(p->path) - saved, "[%zu]", index);
+    p->path_len = strlen(p->path);
+    return saved;
+}
+
+static void path_restore(struct parse *p, size_t len)
+{
+    p->path_len = len;
+    p->path[len] = '\0';
+}
+
+__attribute__((format(printf, 2, 3)))
+static void report(struct parse *p, const char *fmt, ...)
+{
+    p->n_errors++;
+    if (!p->err || p->n_errors > MAX_REPORTED)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    fprintf(p->err, "%s%s\n", p->url, line);
+}
+
+/* Reports a problem with KEY of the current object, or with the current
+ * value itself when KEY is NULL. */
+__attribute__((format(printf, 3, 4)))
+static void fail(struct parse *p, const char *key, const char *fmt, ...)
+{
+    size_t saved = key ? path_key(p, key) : p->path_len;
+    char message[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    report(p, ": %s: %s", p->path_len ? p->path : "top level", message);
+    path_restore(p, saved);
+}
+
+static void fail_memory(struct parse *p)
+{
+    report(p, ": out of memory");
+}
+
+/* Newer manifests may carry fields this player does not know; they are
+ * ignored, with one warning per key name so that a playlist of hundreds of
+ * items does not flood the log. */
+static void warn_key(struct parse *p, const char *key, const char *why)
+{
+    if (json_object_get(p->warned, key))
+        return;
+    if (json_object_size(p->warned) >= MAX_WARNED_KEYS) {
+        if (!p->warned_overflow)
+            log_warn("%s: more unknown keys ignored without warning", p->url);
+        p->warned_overflow = true;
+        return;
+    }
+    json_object_set_new(p->warned, key, json_true());
+    size_t saved = path_key(p, key);
+    log_warn("%s: %s: %s", p->url, p->path, why);
+    path_restore(p, saved);
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool in_list(const char *key, const char *const *list)
+{
+    for (; *list; list++) {
+        if (strcmp(key, *list) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void check_keys(struct parse *p, json_t *obj, const char *const *known)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(obj, key, value) {
+        if (!in_list(key, known))
+            warn_key(p, key, "unknown key, ignored (made for a newer player?)");
+    }
+}
+
+/* ---- Fields ---- */
+
+/* Looks up string KEY of OBJ, at most MAX bytes and, with NONEMPTY, not "".
+ * *VALUE stays owned by OBJ. */
+static enum field get_string(struct parse *p, json_t *obj, const char *key, size_t max,
+                             bool nonempty, const char **value)
+{
+    json_t *v = json_object_get(obj, key);
+    char got[96];
+    if (!v)
+        return FIELD_ABSENT;
+    if (!json_is_string(v)) {
+        fail(p, key, "must be a string, got %s", describe(v, got, sizeof(got)));
+        return FIELD_BAD;
+    }
+    size_t len = json_string_length(v);
+    if (len > max) {
+        fail(p, key, "must be at most %zu bytes, got %zu", max, len);
+        return FIELD_BAD;
+    }
+    if (nonempty && len == 0) {
+        fail(p, key, "must not be empty");
+        return FIELD_BAD;
+    }
+    *value = json_string_value(v);
+    return FIELD_OK;
+}
+
+/* As get_string(), but stores a copy in *OUT. With NONEMPTY false an empty
+ * string is stored as NULL, the same as an absent one. */
+static enum field take_string(struct parse *p, json_t *obj, const char *key, size_t max,
+                              bool nonempty, char **out)
+{
+    const char *value;
+    enum field f = get_string(p, obj, key, max, nonempty, &value);
+    if (f != FIELD_OK || !value[0])
+        return f;
+    *out = strdup(value);
+    if (!*out) {
+        fail_memory(p);
+        return FIELD_BAD;
+    }
+    return FIELD_OK;
+}
+
+static bool parse_color(const char *s, struct color *out)
+{
+    size_t len = strlen(s);
+    if (s[0] != '#' || (len != 7 && len != 9))
+        return false;
+    uint8_t bytes[4] = {0, 0, 0, 0xff};
+    for (size_t i = 0; i < (len - 1) / 2; i++) {
+        unsigned value = 0;
+        for (size_t j = 1 + 2 * i; j < 3 + 2 * i; j++) {
+            char c = s[j];
+            int digit = c >= '0' && c <= '9' ? c - '0'
+                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                      : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            if (digit < 0)
+                return false;
+            value = value * 16 + (unsigned)digit;
+        }
+        bytes[i] = (uint8_t)value;
+    }
+    *out = (struct color){bytes[0], bytes[1], bytes[2], bytes[3]};
+    return true;
+}
+
+/* Leaves *OUT, the default, alone when KEY is absent. */
+static void get_color(struct parse *p, json_t *obj, const char *key, struct color *out)
+{
+    const char *value;
+    char got[96];
+    if (get_string(p, obj, key, MAX_STRING, false, &value) != FIELD_OK)
+        return;
+    if (!parse_color(value, out)) {
+        fail(p, key, "must be a colour written #RRGGBB or #RRGGBBAA, got %s",
+             describe(json_object_get(obj, key), got, sizeof(got)));
+    }
+}
+
+/* ---- Media URLs ---- */
+
+/*
+ * Removes "." and ".." segments and doubled slashes from PATH in place, as
+ * URL resolution does (RFC 3986, 5.2.4): on the text, not the file system.
+ * ".." at the root stays at the root.
+ */
+static void remove_dot_segments(char *path)
+{
+    bool absolute = path[0] == '/';
+    char *start = path + (absolute ? 1 : 0);
+    char *w = start;
+    const char *r = start;
+    size_t removable = 0;
+    while (*r) {
+        const char *segment = r;
+        while (*r && *r != '/')
+            r++;
+        size_t len = (size_t)(r - segment);
+        if (*r)
+            r++;
+        if (len == 0 || (len == 1 && segment[0] == '.'))
+            continue;
+        if (len == 2 && segment[0] == '.' && segment[1] == '.') {
+            if (removable > 0) {
+                while (w > start && w[-1] != '/')
+                    w--;
+                if (w > start)
+                    w--;
+                removable--;
+                continue;
+            }
+            if (absolute)
+                continue;
+        } else {
+            removable++;
+        }
+        if (w != start)
+            *w++ = '/';
+        memmove(w, segment, len);
+        w += len;
+    }
+    *w = '\0';
+}
+
+/* Joins the directory of BASE_PATH and the decoded relative REF. */
+static char *join_relative(const char *base_path, const char *ref, char *why, size_t why_len)
+{
+    char *decoded = source_percent_decode(ref, strlen(ref), why, why_len);
+    if (!decoded)
+        return NULL;
+    const char *slash = strrchr(base_path, '/');
+    size_t dir_len = slash ? (size_t)(slash - base_path) + 1 : 0;
+    size_t ref_len = strlen(decoded);
+    char *joined = malloc(dir_len + ref_len + 1);
+    if (joined) {
+        memcpy(joined, base_path, dir_len);
+        memcpy(joined + dir_len, decoded, ref_len + 1);
+        remove_dot_segments(joined);
+    } else {
+        snprintf(why, why_len, "out of memory");
+    }
+    free(decoded);
+    return joined;
+}
+
+static enum resolved resolve(const char *base, const char *ref, char **path, char *why,
+                             size_t why_len)
+{
+    *path = NULL;
+    if (!ref[0]) {
+        snprintf(why, why_len, "empty address");
+        return RESOLVED_BAD;
+    }
+    if (source_is_http(ref))
+        return RESOLVED_REMOTE;
+    if (ref[0] == '/' || source_has_scheme(ref)) {
+        *path = source_file_path(ref, why, why_len);
+        return *path ? RESOLVED_LOCAL : RESOLVED_BAD;
+    }
+
+    /* A relative reference: its meaning depends on where the manifest is. */
+    if (!base || source_is_http(base))
+        return RESOLVED_REMOTE;
+    char *base_path = base[0] == '/' || source_has_scheme(base)
+                    ? source_file_path(base, why, why_len) : strdup(base);
+    if (!base_path) {
+        size_t len = strlen(why);
+        snprintf(why + len, why_len - len, " (the manifest's own address)");
+        return RESOLVED_BAD;
+    }
+    *path = join_relative(base_path, ref, why, why_len);
+    free(base_path);
+    return *path ? RESOLVED_LOCAL : RESOLVED_BAD;
+}
+
+char *manifest_resolve_path(const char *base, const char *ref)
+{
+    char why[256] = "";
+    char *path;
+    if (!ref)
+        return NULL;
+    resolve(base, ref, &path, why, sizeof(why));
+    return path;
+}
+
+/* ---- The document ---- */
+
+static void parse_media_id(struct parse *p, json_t *v, size_t index)
+{
+    struct manifest_media *media = &p->m->media[index];
+    char got[96];
+    enum field f = take_string(p, v, "id", MAX_STRING, true, &media->id);
+    if (f == FIELD_ABSENT)
+        fail(p, "id", "required: the name items use for this media");
+    if (f != FIELD_OK)
+        return;
+
+    json_t *first = json_object_get(p->media_ids, media->id);
+    if (first) {
+        fail(p, "id", "duplicate media id %s, media[%" JSON_INTEGER_FORMAT "] has it already",
+             describe(json_object_get(v, "id"), got, sizeof(got)), json_integer_value(first));
+    } else if (json_object_set_new(p->media_ids, media->id,
+                                   json_integer((json_int_t)index)) != 0) {
+        fail_memory(p);
+    }
+}
+
+static void parse_media_url(struct parse *p, json_t *v, struct manifest_media *media)
+{
+    const char *url;
+    char got[96];
+    char why[256] = "";
+    enum field f = get_string(p, v, "url", MAX_STRING, true, &url);
+    if (f == FIELD_ABSENT)
+        fail(p, "url", "required: the file, relative to the manifest, or a file:// URL");
+    if (f != FIELD_OK)
+        return;
+
+    media->url = strdup(url);
+    if (!media->url) {
+        fail_memory(p);
+    } else if (resolve(p->url, url, &media->path, why, sizeof(why)) == RESOLVED_BAD) {
+        fail(p, "url", "%s, got %s", why,
+             describe(json_object_get(v, "url"), got, sizeof(got)));
+    }
+}
+
+/* Size and hash are checked now so that mistakes show up at once; the
+ * download code that uses them arrives with network sync. */
+static void parse_media_check(struct parse *p, json_t *v, struct manifest_media *media)
+{
+    char got[96];
+    const char *hash;
+    json_t *size = json_object_get(v, "size");
+    if (size && (!json_is_integer(size) || json_integer_value(size) < 0)) {
+        fail(p, "size", "must be an integer 0 or greater, got %s",
+             describe(size, got, sizeof(got)));
+    } else if (size) {
+        media->size = json_integer_value(size);
+    }
+
+    if (get_string(p, v, "sha256", MAX_STRING, false, &hash) != FIELD_OK)
+        return;
+    size_t n = strspn(hash, "0123456789abcdefABCDEF");
+    if (n != 64 || hash[n]) {
+        fail(p, "sha256", "must be 64 hexadecimal digits, got %s",
+             describe(json_object_get(v, "sha256"), got, sizeof(got)));
+        return;
+    }
+    for (size_t i = 0; i < 64; i++) {
+        bool upper = hash[i] >= 'A' && hash[i] <= 'F';
+        media->sha256[i] = (char)(upper ? hash[i] - 'A' + 'a' : hash[i]);
+    }
+    media->sha256[64] = '\0';
+}
+
+static void parse_media_entry(struct parse *p, json_t *v, size_t index)
+{
+    static const char *const keys[] = {"id", "url", "size", "sha256", NULL};
+    char got[96];
+    if (!json_is_object(v)) {
+        fail(p, NULL, "must be an object, got %s", describe(v, got, sizeof(got)));
+        return;
+    }
+    check_keys(p, v, keys);
+    parse_media_id(p, v, index);
+    parse_media_url(p, v, &p->m->media[index]);
+    parse_media_check(p, v, &p->m->media[index]);
+}
+
+static void parse_media(struct parse *p, json_t *list)
+{
+    char got[96];
+    size_t saved = path_key(p, "media");
+    if (!json_is_array(list)) {
+        fail(p, NULL, "must be an array, got %s", describe(list, got, sizeof(got)));
+        goto out;
+    }
+    size_t n = json_array_size(list);
+    if (n == 0)
+        goto out;
+    p->m->media = calloc(n, sizeof(*p->m->media));
+    if (!p->m->media) {
+        fail_memory(p);
+        goto out;
+    }
+    p->m->n_media = n;
+    for (size_t i = 0; i < n; i++) {
+        p->m->media[i].size = -1;
+        size_t entry = path_index(p, i);
+        parse_media_entry(p, json_array_get(list, i), i);
+        path_restore(p, entry);
+    }
+out:
+    path_restore(p, saved);
+}
+
+/* Which item types use KEY, one bit per type; 0 for a key no item uses. */
+static unsigned item_key_types(const char *key)
+{
+    unsigned types = 0;
+    for (size_t t = 0; t < N_ITEM_TYPES; t++) {
+        if (in_list(key, item_keys[t]))
+            types |= 1u << t;
+    }
+    return types;
+}
+
+/* Warns about keys ITEM does not use: unknown ones, and ones that belong
+ * to another type of item. TYPE is -1 when the type itself is wrong. */
+static void check_item_keys(struct parse *p, json_t *item, int type)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(item, key, value) {
+        if (in_list(key, common_item_keys))
+            continue;
+        unsigned types = item_key_types(key);
+        if (types == 0) {
+            warn_key(p, key, "unknown key, ignored (made for a newer player?)");
+        } else if (type >= 0 && !(types & (1u << type))) {
+            char why[64];
+            snprintf(why, sizeof(why), "not used by %s items, ignored",
+                     item_type_names[type]);
+            warn_key(p, key, why);
+        }
+    }
+}
+
+static bool parse_item_type(struct parse *p, json_t *v, enum item_type *type)
+{
+    const char *name;
+    char got[96];
+    enum field f = get_string(p, v, "type", MAX_STRING, false, &name);
+    if (f == FIELD_ABSENT)
+        fail(p, "type", "required: image, text, qr or notice");
+    if (f != FIELD_OK)
+        return false;
+    for (size_t t = 0; t < N_ITEM_TYPES; t++) {
+        if (strcmp(name, item_type_names[t]) == 0) {
+            *type = (enum item_type)t;
+            return true;
+        }
+    }
+    fail(p, "type", "must be image, text, qr or notice, got %s",
+         describe(json_object_get(v, "type"), got, sizeof(got)));
+    return false;
+}
+
+static void set_default_colors(struct manifest_item *item)
+{
+    static const struct color white = {0xff, 0xff, 0xff, 0xff};
+    static const struct color black = {0x00, 0x00, 0x00, 0xff};
+    static const struct color navy = {0x12, 0x26, 0x3a, 0xff};
+    switch (item->type) {
+    case ITEM_IMAGE:
+        item->fg = white;
+        item->bg = black;
+        break;
+    case ITEM_QR:
+        item->fg = black;
+        item->bg = white;
+        break;
+    case ITEM_TEXT:
+    case ITEM_NOTICE:
+        item->fg = white;
+        item->bg = navy;
+        break;
+    }
+}
+
+static void parse_item_common(struct parse *p, json_t *v, enum zone_id zone, size_t index,
+                              struct manifest_item *item)
+{
+    char got[96];
+    const char *fit;
+
+    if (take_string(p, v, "id", MAX_STRING, true, &item->id) == FIELD_ABSENT) {
+        char id[32];
+        snprintf(id, sizeof(id), "%s#%zu", zone_names[zone], index);
+        item->id = strdup(id);
+        if (!item->id)
+            fail_memory(p);
+    }
+
+    item->duration = DEFAULT_DURATION;
+    json_t *duration = json_object_get(v, "duration");
+    if (duration) {
+        double seconds = json_number_value(duration);
+        if (!json_is_number(duration) || !(seconds > 0 && seconds <= MAX_DURATION)) {
+            fail(p, "duration", "must be a number greater than 0 and at most %.0f, got %s",
+                 MAX_DURATION, describe(duration, got, sizeof(got)));
+        } else {
+            item->duration = seconds;
+        }
+    }
+
+    item->fit = FIT_CONTAIN;
+    if (get_string(p, v, "fit", MAX_STRING, false, &fit) == FIELD_OK) {
+        if (strcmp(fit, "fill") == 0) {
+            item->fit = FIT_COVER;
+        } else if (strcmp(fit, "fit") != 0) {
+            fail(p, "fit", "must be \"fit\" or \"fill\", got %s",
+                 describe(json_object_get(v, "fit"), got, sizeof(got)));
+        }
+    }
+
+    set_default_colors(item);
+    get_color(p, v, "fg", &item->fg);
+    get_color(p, v, "bg", &item->bg);
+}
+
+static void parse_image(struct parse *p, json_t *v, struct manifest_item *item)
+{
+    const char *name;
+    char got[96];
+    enum field f = get_string(p, v, "media", MAX_STRING, true, &name);
+    if (f == FIELD_ABSENT)
+        fail(p, "media", "required for image items: the id of an entry in \"media\"");
+    if (f != FIELD_OK)
+        return;
+    json_t *index = json_object_get(p->media_ids, name);
+    if (!index) {
+        fail(p, "media", "no entry in \"media\" has the id %s",
+             describe(json_object_get(v, "media"), got, sizeof(got)));
+        return;
+    }
+    item->media = &p->m->media[json_integer_value(index)];
+}
+
+static void parse_title_body(struct parse *p, json_t *v, struct manifest_item *item)
+{
+    enum field title = take_string(p, v, "title", MAX_STRING, false, &item->title);
+    enum field body = take_string(p, v, "body", MAX_STRING, false, &item->body);
+    if (title != FIELD_BAD && body != FIELD_BAD && !item->title && !item->body) {
+        fail(p, NULL, "%s items need a non-empty \"title\" or \"body\"",
+             item_type_names[item->type]);
+    }
+}
+
+static void parse_qr(struct parse *p, json_t *v, struct manifest_item *item)
+{
+    if (take_string(p, v, "qr", MAX_QR, true, &item->qr) == FIELD_ABSENT) {
+        fail(p, "qr", "required for %s items: the text or address to encode",
+             item_type_names[item->type]);
+    }
+}
+
+static void parse_item(struct parse *p, json_t *v, enum zone_id zone, size_t index,
+                       struct manifest_item *item)
+{
+    char got[96];
+    if (!json_is_object(v)) {
+        fail(p, NULL, "must be an object, got %s", describe(v, got, sizeof(got)));
+        return;
+    }
+    bool typed = parse_item_type(p, v, &item->type);
+    check_item_keys(p, v, typed ? (int)item->type : -1);
+    parse_item_common(p, v, zone, index, item);
+    if (!typed)
+        return;
+
+    switch (item->type) {
+    case ITEM_IMAGE:
+        parse_image(p, v, item);
+        break;
+    case ITEM_TEXT:
+        parse_title_body(p, v, item);
+        break;
+    case ITEM_QR:
+        parse_qr(p, v, item);
+        take_string(p, v, "caption", MAX_STRING, false, &item->caption);
+        break;
+    case ITEM_NOTICE:
+        parse_qr(p, v, item);
+        parse_title_body(p, v, item);
+        break;
+    }
+}
+
+static void parse_zone(struct parse *p, json_t *v, enum zone_id zone)
+{
+    static const char *const keys[] = {"items", NULL};
+    struct manifest_zone *z = &p->m->zones[zone];
+    char got[96];
+
+    if (!json_is_object(v)) {
+        fail(p, NULL, "must be an object with \"items\", got %s",
+             describe(v, got, sizeof(got)));
+        return;
+    }
+    check_keys(p, v, keys);
+    json_t *items = json_object_get(v, "items");
+    if (!items) {
+        fail(p, "items", "required: an array of items, which may be empty");
+        return;
+    }
+    if (!json_is_array(items)) {
+        fail(p, "items", "must be an array, got %s", describe(items, got, sizeof(got)));
+        return;
+    }
+    size_t n = json_array_size(items);
+    if (n == 0)
+        return;
+    z->items = calloc(n, sizeof(*z->items));
+    if (!z->items) {
+        fail_memory(p);
+        return;
+    }
+    z->n_items = n;
+    size_t saved = path_key(p, "items");
+    for (size_t i = 0; i < n; i++) {
+        size_t entry = path_index(p, i);
+        parse_item(p, json_array_get(items, i), zone, i, &z->items[i]);
+        path_restore(p, entry);
+    }
+    path_restore(p, saved);
+}
+
+static void parse_zones(struct parse *p, json_t *zones)
+{
+    char got[96];
+    const char *key;
+    json_t *value;
+    size_t saved = path_key(p, "zones");
+
+    if (!zones) {
+        fail(p, NULL, "required: an object holding the \"upper\" and \"lower\" playlists");
+        goto out;
+    }
+    if (!json_is_object(zones)) {
+        fail(p, NULL, "must be an object, got %s", describe(zones, got, sizeof(got)));
+        goto out;
+    }
+    json_object_foreach(zones, key, value) {
+        if (strcmp(key, zone_names[ZONE_UPPER]) != 0 &&
+            strcmp(key, zone_names[ZONE_LOWER]) != 0) {
+            fail(p, key, "unknown zone; the zones are \"upper\" and \"lower\"");
+        }
+    }
+    for (int zone = 0; zone < ZONE_COUNT; zone++) {
+        json_t *v = json_object_get(zones, zone_names[zone]);
+        if (!v)
+            continue;
+        size_t entry = path_key(p, zone_names[zone]);
+        parse_zone(p, v, (enum zone_id)zone);
+        path_restore(p, entry);
+    }
+out:
+    path_restore(p, saved);
+}
+
+static void parse_root(struct parse *p, json_t *root)
+{
+    static const char *const keys[] = {"version", "media", "zones", NULL};
+    char got[96];
+
+    if (!json_is_object(root)) {
+        fail(p, NULL, "must be a JSON object, got %s", describe(root, got, sizeof(got)));
+        return;
+    }
+    check_keys(p, root, keys);
+
+    json_t *version = json_object_get(root, "version");
+    if (!version) {
+        fail(p, "version", "required: an integer 0 or greater");
+    } else if (!json_is_integer(version) || json_integer_value(version) < 0) {
+        fail(p, "version", "must be an integer 0 or greater, got %s",
+             describe(version, got, sizeof(got)));
+    } else {
+        p->m->version = json_integer_value(version);
+    }
+
+    json_t *media = json_object_get(root, "media");
+    if (media)
+        parse_media(p, media);
+    parse_zones(p, json_object_get(root, "zones"));
+}
+
+static void report_syntax(struct parse *p, const char *text, size_t len,
+                          const json_error_t *error)
+{
+    char what[2 * JSON_ERROR_TEXT_LENGTH];
+    if (json_error_code(error) == json_error_null_character)
+        snprintf(what, sizeof(what), "\\u0000 (a NUL character) is not allowed in strings");
+    else
+        escape(what, sizeof(what), error->text, sizeof(what), false);
+
+    /* A hotel or shop Wi-Fi login page served in place of the manifest is
+     * the usual reason for markup here; say so rather than leave a
+     * technician puzzling over "invalid token". */
+    size_t i = 0;
+    while (i < len && is_blank(text[i]))
+        i++;
+    const char *hint = i < len && text[i] == '<'
+        ? "; this is an HTML page, not a manifest (a Wi-Fi login page or a wrong address?)"
+        : "";
+    if (error->line > 0)
+        report(p, ":%d:%d: syntax error: %s%s", error->line, error->column, what, hint);
+    else
+        report(p, ": syntax error: %s%s", what, hint);
+}
+
+static void manifest_destroy(struct manifest *m)
+{
+    for (int zone = 0; zone < ZONE_COUNT; zone++) {
+        struct manifest_zone *z = &m->zones[zone];
+        for (size_t i = 0; i < z->n_items; i++) {
+            free(z->items[i].id);
+            free(z->items[i].title);
+            free(z->items[i].body);
+            free(z->items[i].qr);
+            free(z->items[i].caption);
+        }
+        free(z->items);
+    }
+    for (size_t i = 0; i < m->n_media; i++) {
+        free(m->media[i].id);
+        free(m->media[i].url);
+        free(m->media[i].path);
+    }
+    free(m->media);
+    free(m->url);
+    free(m);
+}
+
+struct manifest *manifest_parse(const char *text, size_t len, const char *url, FILE *err)
+{
+    struct parse p = {.url = url ? url : "(manifest)", .err = err};
+    struct manifest *m = calloc(1, sizeof(*m));
+    json_t *root = NULL;
+    json_error_t error;
+
+    p.media_ids = json_object();
+    p.warned = json_object();
+    if (!m || !p.media_ids || !p.warned || !(m->url = strdup(p.url))) {
+        fail_memory(&p);
+        goto out;
+    }
+    atomic_init(&m->refs, 1);
+    p.m = m;
+
+    /* Editors on Windows start UTF-8 files with a byte-order mark, which
+     * JSON does not allow; it carries no meaning, so skip it. */
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
+    size_t blank = 0;
+    while (blank < len && is_blank(text[blank]))
+        blank++;
+    if (blank == len) {
+        report(&p, ": empty document, expected a JSON object with \"version\" and \"zones\"");
+        goto out;
+    }
+
+    root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
+    if (!root) {
+        report_syntax(&p, text, len, &error);
+        goto out;
+    }
+    parse_root(&p, root);
+
+out:
+    if (p.n_errors > MAX_REPORTED && p.err) {
+        fprintf(p.err, "%s: %d more problems not shown\n", p.url,
+                p.n_errors - MAX_REPORTED);
+    }
+    json_decref(root);
+    json_decref(p.media_ids);
+    json_decref(p.warned);
+    if (p.n_errors > 0) {
+        if (m)
+            manifest_destroy(m);
+        return NULL;
+    }
+    log_debug("%s: version %" PRId64 ", %zu media, %zu upper and %zu lower items",
+              p.url, m->version, m->n_media, m->zones[ZONE_UPPER].n_items,
+              m->zones[ZONE_LOWER].n_items);
+    return m;
+}
+
+struct manifest *manifest_ref(struct manifest *m)
+{
+    atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);
+    return m;
+}
+
+void manifest_unref(struct manifest *m)
+{
+    if (!m)
+        return;
+    /* Release our writes to the other holders; the last one acquires them
+     * all before freeing. */
+    if (atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) == 1)
+        manifest_destroy(m);
+}
