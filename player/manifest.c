@@ -66,6 +66,7 @@ static const char *const item_type_names[] = {
     [ITEM_TEXT] = "text",
     [ITEM_QR] = "qr",
     [ITEM_NOTICE] = "notice",
+    [ITEM_VIDEO] = "video",
 };
 
 #define N_ITEM_TYPES (sizeof(item_type_names) / sizeof(item_type_names[0]))
@@ -74,11 +75,12 @@ static const char *const common_item_keys[] = {
     "id", "type", "duration", "fit", "fg", "bg", NULL,
 };
 
-static const char *const item_keys[N_ITEM_TYPES][4] = {
+static const char *const item_keys[N_ITEM_TYPES][5] = {
     [ITEM_IMAGE] = {"media", NULL},
     [ITEM_TEXT] = {"title", "body", NULL},
     [ITEM_QR] = {"qr", "caption", NULL},
-    [ITEM_NOTICE] = {"qr", "title", "body", NULL},
+    [ITEM_NOTICE] = {"qr", "title", "body", "caption", NULL},
+    [ITEM_VIDEO] = {"media", "play", "volume", NULL},
 };
 
 const char *manifest_zone_name(enum zone_id zone)
@@ -654,7 +656,7 @@ static bool parse_item_type(struct parse *p, json_t *v, enum item_type *type)
     char got[96];
     enum field f = get_string(p, v, "type", MAX_STRING, false, &name);
     if (f == FIELD_ABSENT)
-        fail(p, "type", "required: image, text, qr or notice");
+        fail(p, "type", "required: image, video, text, qr or notice");
     if (f != FIELD_OK)
         return false;
     for (size_t t = 0; t < N_ITEM_TYPES; t++) {
@@ -663,7 +665,7 @@ static bool parse_item_type(struct parse *p, json_t *v, enum item_type *type)
             return true;
         }
     }
-    fail(p, "type", "must be image, text, qr or notice, got %s",
+    fail(p, "type", "must be image, video, text, qr or notice, got %s",
          describe(json_object_get(v, "type"), got, sizeof(got)));
     return false;
 }
@@ -675,6 +677,7 @@ static void set_default_colors(struct manifest_item *item)
     static const struct color navy = {0x12, 0x26, 0x3a, 0xff};
     switch (item->type) {
     case ITEM_IMAGE:
+    case ITEM_VIDEO:
         item->fg = white;
         item->bg = black;
         break;
@@ -737,7 +740,8 @@ static void parse_image(struct parse *p, json_t *v, struct manifest_item *item)
     char got[96];
     enum field f = get_string(p, v, "media", MAX_STRING, true, &name);
     if (f == FIELD_ABSENT)
-        fail(p, "media", "required for image items: the id of an entry in \"media\"");
+        fail(p, "media", "required for %s items: the id of an entry in \"media\"",
+             item_type_names[item->type]);
     if (f != FIELD_OK)
         return;
     json_t *index = json_object_get(p->media_ids, name);
@@ -747,6 +751,49 @@ static void parse_image(struct parse *p, json_t *v, struct manifest_item *item)
         return;
     }
     item->media = &p->m->media[json_integer_value(index)];
+}
+
+static void parse_video(struct parse *p, json_t *v, struct manifest_item *item)
+{
+    static const char *const plays[] = {
+        [PLAY_END] = "end",
+        [PLAY_LOOP] = "loop",
+        [PLAY_CUT] = "cut",
+    };
+    char got[96];
+    const char *play;
+
+    parse_image(p, v, item);
+    item->play = PLAY_END;
+    if (get_string(p, v, "play", MAX_STRING, false, &play) == FIELD_OK) {
+        bool known = false;
+        for (size_t i = 0; i < sizeof(plays) / sizeof(plays[0]); i++) {
+            if (strcmp(play, plays[i]) == 0) {
+                item->play = (enum item_play)i;
+                known = true;
+            }
+        }
+        if (!known) {
+            fail(p, "play", "must be \"end\", \"loop\" or \"cut\", got %s",
+                 describe(json_object_get(v, "play"), got, sizeof(got)));
+        }
+    }
+    /* A video played to its end takes the time it takes; the duration
+     * only bounds "loop" and "cut". */
+    if (item->play == PLAY_END && !json_object_get(v, "duration"))
+        item->duration = 0;
+
+    item->volume = 100;
+    json_t *volume = json_object_get(v, "volume");
+    if (volume) {
+        if (!json_is_integer(volume) || json_integer_value(volume) < 0 ||
+            json_integer_value(volume) > 100) {
+            fail(p, "volume", "must be a whole number from 0 (muted) to 100, got %s",
+                 describe(volume, got, sizeof(got)));
+        } else {
+            item->volume = (int)json_integer_value(volume);
+        }
+    }
 }
 
 static void parse_title_body(struct parse *p, json_t *v, struct manifest_item *item)
@@ -795,6 +842,10 @@ static void parse_item(struct parse *p, json_t *v, enum zone_id zone, size_t ind
     case ITEM_NOTICE:
         parse_qr(p, v, item);
         parse_title_body(p, v, item);
+        take_string(p, v, "caption", MAX_STRING, false, &item->caption);
+        break;
+    case ITEM_VIDEO:
+        parse_video(p, v, item);
         break;
     }
 }

@@ -27,6 +27,13 @@ enum item_type {
     ITEM_TEXT,
     ITEM_QR,
     ITEM_NOTICE,
+    ITEM_VIDEO,
+};
+
+enum item_play {
+    PLAY_END,  /* "end": a video plays to its end, whatever the duration */
+    PLAY_LOOP, /* "loop": it loops until the duration is over */
+    PLAY_CUT,  /* "cut": it stops at the duration or its end, if sooner */
 };
 
 enum item_fit {
@@ -49,13 +56,16 @@ struct manifest_media {
 struct manifest_item {
     char *id;            /* from the manifest, else "upper#3" */
     enum item_type type;
-    double duration;     /* seconds on screen (per page for long text) */
+    double duration;     /* seconds on screen (per page for long text);
+                          * for a video with PLAY_END, 0 unless given */
     enum item_fit fit;
-    const struct manifest_media *media; /* image items; owned by the manifest */
+    const struct manifest_media *media; /* image and video; owned by the manifest */
+    enum item_play play; /* video */
+    int volume;          /* video: percent of the configured volume, 0 mutes */
     char *title;         /* text and notice; may be NULL */
     char *body;          /* text and notice; may be NULL */
     char *qr;            /* qr and notice: the data to encode */
-    char *caption;       /* qr: optional line under the code */
+    char *caption;       /* qr and notice: optional line under the code */
     struct color fg;
     struct color bg;
 };

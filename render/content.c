@@ -206,6 +206,9 @@ bool content_render(struct content_ctx *ctx, const struct manifest_item *item, i
     case ITEM_NOTICE:
         ok = render_notice(ctx, item, w, h, out, why, why_len);
         break;
+    case ITEM_VIDEO:
+        snprintf(why, why_len, "a video has no still picture");
+        break;
     }
     if (!ok || out->n_pages == 0) {
         if (out->n_pages == 0 && ok)

@@ -338,8 +338,17 @@ static const struct parse_case parse_cases[] = {
     /* Items: types and fields every item has. */
     {LOWER("5"), false, URL ": zones.lower.items[0]: must be an object, got 5"},
     {LOWER("{\"title\": \"t\"}"), false, URL ": zones.lower.items[0].type: required"},
+    {LOWER("{\"type\": \"slideshow\"}"), false,
+     URL ": zones.lower.items[0].type: must be image, video, text, qr or notice, "
+     "got \"slideshow\""},
     {LOWER("{\"type\": \"video\"}"), false,
-     URL ": zones.lower.items[0].type: must be image, text, qr or notice, got \"video\""},
+     URL ": zones.lower.items[0].media: required for video items"},
+    {UPPER("{\"type\": \"video\", \"media\": \"a\", \"play\": \"forever\"}"), false,
+     URL ": zones.upper.items[0].play: must be \"end\", \"loop\" or \"cut\", got \"forever\""},
+    {UPPER("{\"type\": \"video\", \"media\": \"a\", \"volume\": 101}"), false,
+     URL ": zones.upper.items[0].volume: must be a whole number from 0 (muted) to 100"},
+    {UPPER("{\"type\": \"video\", \"media\": \"a\", \"volume\": 0.5}"), false,
+     URL ": zones.upper.items[0].volume: must be a whole number"},
     {LOWER("{\"type\": 1}"), false, URL ": zones.lower.items[0].type: must be a string, got 1"},
     {LOWER("{\"type\": \"text\", \"title\": \"t\", \"id\": \"\"}"), false,
      URL ": zones.lower.items[0].id: must not be empty"},
@@ -735,6 +744,33 @@ static void test_source_read(void)
     rmdir(dir);
 }
 
+static void test_video_items(void)
+{
+    static const char text[] =
+        "{\"version\": 2, \"media\": [{\"id\": \"clip\", \"url\": \"news.mp4\"}],"
+        " \"zones\": {\"upper\": {\"items\": ["
+        "  {\"type\": \"video\", \"media\": \"clip\"},"
+        "  {\"type\": \"video\", \"media\": \"clip\", \"play\": \"loop\", \"duration\": 30,"
+        "   \"volume\": 0, \"fit\": \"fill\"},"
+        "  {\"type\": \"video\", \"media\": \"clip\", \"play\": \"cut\", \"duration\": 5}"
+        "]}}}";
+    struct manifest *m = manifest_parse(text, strlen(text), URL, stderr);
+    CHECK(m != NULL, "video manifest parses");
+    if (!m)
+        return;
+    const struct manifest_zone *z = &m->zones[ZONE_UPPER];
+    CHECK(z->n_items == 3, "three items, got %zu", z->n_items);
+    CHECK(z->items[0].type == ITEM_VIDEO, "type video");
+    CHECK_STR(z->items[0].media->path, "/srv/lianbo/news.mp4");
+    CHECK(z->items[0].play == PLAY_END && z->items[0].duration == 0,
+          "plays to its end by default, no duration: %g", z->items[0].duration);
+    CHECK(z->items[0].volume == 100, "full volume by default");
+    CHECK(z->items[1].play == PLAY_LOOP && z->items[1].duration == 30, "loop for 30 s");
+    CHECK(z->items[1].volume == 0 && z->items[1].fit == FIT_COVER, "muted, fill");
+    CHECK(z->items[2].play == PLAY_CUT && z->items[2].duration == 5, "cut at 5 s");
+    manifest_unref(m);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -743,6 +779,7 @@ int main(void)
     }
     test_full_manifest();
     test_unknown_key_warnings();
+    test_video_items();
     for (size_t i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++)
         run_parse_case(i, &parse_cases[i]);
     test_all_problems();
