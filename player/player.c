@@ -13,11 +13,13 @@
 #include <SDL_ttf.h>
 
 #include "net/source.h"
+#include "player/audio.h"
 #include "player/loader.h"
 #include "player/log.h"
 #include "player/manifest.h"
 #include "player/paths.h"
 #include "player/playlist.h"
+#include "player/video.h"
 #include "render/display.h"
 
 /* A manifest larger than this is not a schedule (a misconfigured server
@@ -29,6 +31,14 @@
 
 /* Frame interval during a cross-fade, seconds: about 60 frames a second. */
 #define FADE_FRAME_S 0.016
+
+/* While a video is being opened the zone looks at it this often, seconds;
+ * opening takes tens of milliseconds and happens while another item plays. */
+#define OPENING_POLL_S 0.02
+
+/* A playing video that delivers no new frame for this long (seconds) is
+ * abandoned and the zone moves on: a hung decoder never freezes a zone. */
+#define VIDEO_STALL_S 5.0
 
 /* How long the fallback stays up before a zone with nothing to play is
  * looked at again when no item is waiting for a retry, seconds. */
@@ -44,10 +54,15 @@ struct zone {
     struct playlist pl;
     size_t n_items;
 
-    /* What is on screen: an item's pages, the fallback, or nothing yet. */
+    /* What is on screen: an item's pages, a video, the fallback, or
+     * nothing yet. */
     SDL_Texture **pages;
     int n_pages;
     int page;
+    struct video *video;
+    SDL_Texture *vtex;    /* the video's current frame */
+    Uint32 vtex_format;
+    int vtex_w, vtex_h;
     long item;            /* index in the playlist, -1 for none */
     bool on_fallback;
     double until;         /* when the current page has had its time */
@@ -58,11 +73,13 @@ struct zone {
 
     SDL_Texture *fallback;  /* prepared once, shown when nothing else can be */
 
-    /* What comes next. */
-    bool busy;            /* a job is with the loader */
+    /* What comes next: pages from the loader, or a video being opened. */
+    bool busy;            /* a job is with the loader, or a video opening */
     uint64_t ticket;      /* of that job; older results are stale */
     bool has_ready;
     struct loader_result ready;
+    struct video *next_video;
+    size_t next_item;     /* the item NEXT_VIDEO plays */
 };
 
 struct player {
@@ -70,6 +87,7 @@ struct player {
     struct display *display;
     struct loader *loader;
     struct manifest *manifest;
+    struct audio *audio;
     struct zone zones[ZONE_COUNT];
     Uint32 wake_event;
     uint64_t tickets;
@@ -134,23 +152,41 @@ static SDL_Texture *current_texture(struct zone *z)
 {
     if (z->on_fallback)
         return z->fallback;
+    if (z->video)
+        return z->vtex;
     return z->n_pages ? z->pages[z->page] : NULL;
 }
 
-/* Starts a cross-fade away from what is on screen now. The texture being
- * faded out is detached from the zone (NULL in the page array) so that
- * freeing the pages leaves it alive until the fade ends. */
-static void begin_fade(struct zone *z, double now)
+/*
+ * Takes what is on screen off the zone, keeping its picture for a
+ * cross-fade when one is configured.
+ */
+static void clear_current(struct zone *z, double now)
 {
     end_fade(z);
     SDL_Texture *from = current_texture(z);
-    if (!from || z->p->crossfade <= 0)
-        return;
-    z->fade_from = from;
-    z->fade_from_owned = !z->on_fallback;
-    if (z->fade_from_owned)
-        z->pages[z->page] = NULL;
-    z->fade_start = now;
+    /* A video's last frame is not faded: its texture is sized for the
+     * video, not the zone, and the next item follows it without a gap. */
+    bool fade = from && z->p->crossfade > 0 && !z->video;
+    if (fade) {
+        z->fade_from = from;
+        z->fade_from_owned = !z->on_fallback;
+        z->fade_start = now;
+        /* Detach it so that freeing the rest leaves it alive. */
+        if (!z->on_fallback)
+            z->pages[z->page] = NULL;
+    }
+    destroy_pages(z->pages, z->n_pages);
+    z->pages = NULL;
+    z->n_pages = 0;
+    video_destroy(z->video);
+    z->video = NULL;
+    if (z->vtex)
+        SDL_DestroyTexture(z->vtex);
+    z->vtex = NULL;
+    z->on_fallback = false;
+    z->item = -1;
+    z->p->dirty = true;
 }
 
 static SDL_Texture **upload(struct zone *z, struct content *c)
@@ -171,57 +207,110 @@ static SDL_Texture **upload(struct zone *z, struct content *c)
     return pages;
 }
 
+/* Puts a decoded frame into the zone's streaming texture. */
+static bool upload_frame(struct zone *z, const AVFrame *f)
+{
+    Uint32 format = f->format == AV_PIX_FMT_NV12 ? SDL_PIXELFORMAT_NV12 : SDL_PIXELFORMAT_IYUV;
+    if (!z->vtex || z->vtex_format != format || z->vtex_w != f->width ||
+        z->vtex_h != f->height) {
+        if (z->vtex)
+            SDL_DestroyTexture(z->vtex);
+        SDL_Renderer *r = display_zone_renderer(z->p->display, z->id);
+        z->vtex = SDL_CreateTexture(r, format, SDL_TEXTUREACCESS_STREAMING, f->width, f->height);
+        if (!z->vtex) {
+            log_error("%s: cannot create a %dx%d video texture: %s", manifest_zone_name(z->id),
+                      f->width, f->height, SDL_GetError());
+            return false;
+        }
+        z->vtex_format = format;
+        z->vtex_w = f->width;
+        z->vtex_h = f->height;
+    }
+    int err = format == SDL_PIXELFORMAT_NV12
+                  ? SDL_UpdateNVTexture(z->vtex, NULL, f->data[0], f->linesize[0], f->data[1],
+                                        f->linesize[1])
+                  : SDL_UpdateYUVTexture(z->vtex, NULL, f->data[0], f->linesize[0], f->data[1],
+                                         f->linesize[1], f->data[2], f->linesize[2]);
+    if (err != 0) {
+        log_error("%s: cannot update the video texture: %s", manifest_zone_name(z->id),
+                  SDL_GetError());
+        return false;
+    }
+    z->p->dirty = true;
+    return true;
+}
+
 static void show_fallback(struct zone *z, double now)
 {
     if (z->on_fallback || !z->fallback)
         return;
-    begin_fade(z, now);
-    destroy_pages(z->pages, z->n_pages);
-    z->pages = NULL;
-    z->n_pages = 0;
-    z->item = -1;
+    clear_current(z, now);
     z->on_fallback = true;
-    z->p->dirty = true;
     log_info("%s: nothing playable; showing the fallback", manifest_zone_name(z->id));
+}
+
+static void item_failed(struct zone *z, size_t i, const char *why, double now)
+{
+    const struct manifest_item *item = zone_item(z, i);
+    if (playlist_failed(&z->pl, i, now)) {
+        log_warn("%s: item %s (%s) skipped: %s", manifest_zone_name(z->id), item->id,
+                 manifest_item_type_name(item->type), why);
+    } else {
+        log_debug("%s: item %s still failing: %s", manifest_zone_name(z->id), item->id, why);
+    }
 }
 
 /* Puts the prepared item on screen, fading from what was there. */
 static void zone_switch(struct zone *z, double now)
 {
-    struct loader_result *res = &z->ready;
-    SDL_Texture **pages = upload(z, &res->content);
-    const struct manifest_item *item = zone_item(z, res->job.item);
-    z->has_ready = false;
-    if (!pages) {
-        playlist_failed(&z->pl, res->job.item, now);
-        loader_result_finish(res);
-        return;
+    size_t index;
+    SDL_Texture **pages = NULL;
+    int n_pages = 0;
+
+    if (z->next_video) {
+        index = z->next_item;
+    } else {
+        index = z->ready.job.item;
+        pages = upload(z, &z->ready.content);
+        n_pages = z->ready.content.n_pages;
+        loader_result_finish(&z->ready);
+        z->has_ready = false;
+        if (!pages) {
+            item_failed(z, index, "cannot upload it to the renderer", now);
+            return;
+        }
     }
 
-    begin_fade(z, now);
-    destroy_pages(z->pages, z->n_pages);
-    z->pages = pages;
-    z->n_pages = res->content.n_pages;
+    const struct manifest_item *item = zone_item(z, index);
+    clear_current(z, now);
+    if (z->next_video) {
+        z->video = z->next_video;
+        z->next_video = NULL;
+        z->has_ready = false;
+        video_start(z->video, now);
+        double due;
+        const AVFrame *f = video_update(z->video, now, &due);
+        if (f)
+            upload_frame(z, f);
+    } else {
+        z->pages = pages;
+        z->n_pages = n_pages;
+    }
     z->page = 0;
-    z->item = (long)res->job.item;
-    z->on_fallback = false;
+    z->item = (long)index;
     z->until = now + item->duration;
     z->p->dirty = true;
-    log_debug("%s: showing %s %s (%d page%s)", manifest_zone_name(z->id),
-              manifest_item_type_name(item->type), item->id, z->n_pages,
-              z->n_pages == 1 ? "" : "s");
-    loader_result_finish(res);
+    log_debug("%s: showing %s %s", manifest_zone_name(z->id),
+              manifest_item_type_name(item->type), item->id);
 }
 
 static void zone_receive(struct zone *z, struct loader_result *res, double now)
 {
     if (res->job.kind == LOADER_FALLBACK) {
-        if (res->ok && res->content.n_pages > 0) {
-            SDL_Texture **one = upload(z, &res->content);
-            if (one) {
-                z->fallback = one[0];
-                free(one);
-            }
+        SDL_Texture **one = res->ok ? upload(z, &res->content) : NULL;
+        if (one) {
+            z->fallback = one[0];
+            free(one);
         }
         loader_result_finish(res);
         return;
@@ -231,16 +320,8 @@ static void zone_receive(struct zone *z, struct loader_result *res, double now)
         return;
     }
     z->busy = false;
-
-    const struct manifest_item *item = zone_item(z, res->job.item);
     if (!res->ok) {
-        if (playlist_failed(&z->pl, res->job.item, now)) {
-            log_warn("%s: item %s (%s) skipped: %s", manifest_zone_name(z->id), item->id,
-                     manifest_item_type_name(item->type), res->why);
-        } else {
-            log_debug("%s: item %s still failing: %s", manifest_zone_name(z->id), item->id,
-                      res->why);
-        }
+        item_failed(z, res->job.item, res->why, now);
         loader_result_finish(res);
         return;
     }
@@ -249,7 +330,58 @@ static void zone_receive(struct zone *z, struct loader_result *res, double now)
     z->has_ready = true;
 }
 
-/* Asks the loader for whatever the zone should show next. */
+static void open_video(struct zone *z, size_t index)
+{
+    const struct manifest_item *item = zone_item(z, index);
+    char id[300];
+    snprintf(id, sizeof(id), "%s: video %s", manifest_zone_name(z->id), item->id);
+    struct video_params params = {
+        .path = item->media->path,
+        .id = id,
+        .audio = z->p->audio,
+        .gain = item->volume / 100.0,
+        .loop = item->play == PLAY_LOOP,
+        .hwdec = "auto",
+    };
+    z->next_item = index;
+    z->busy = true;
+    if (!item->media->path) {
+        z->busy = false;
+        item_failed(z, index, "the media is not a local file", 0);
+        return;
+    }
+    z->next_video = video_create(&params);
+    if (!z->next_video) {
+        z->busy = false;
+        item_failed(z, index, "cannot start its decoder", 0);
+    }
+}
+
+/* Follows a video being opened: ready to switch to, or failed. */
+static double watch_opening(struct zone *z, double now)
+{
+    if (!z->next_video || z->has_ready)
+        return INFINITY;
+    char why[256];
+    switch (video_state(z->next_video, why, sizeof(why))) {
+    case VIDEO_OPENING:
+        return now + OPENING_POLL_S;
+    case VIDEO_READY:
+        z->busy = false;
+        z->has_ready = true;
+        playlist_succeeded(&z->pl, z->next_item);
+        return INFINITY;
+    case VIDEO_FAILED:
+        break;
+    }
+    video_destroy(z->next_video);
+    z->next_video = NULL;
+    z->busy = false;
+    item_failed(z, z->next_item, why, now);
+    return INFINITY;
+}
+
+/* Asks for whatever the zone should show next. */
 static void zone_pump(struct zone *z, double now)
 {
     if (z->busy || z->has_ready || !z->p->manifest)
@@ -258,11 +390,46 @@ static void zone_pump(struct zone *z, double now)
     long next = playlist_next(&z->pl, after, now);
     if (next < 0)
         return;
-    /* The item on screen is the only one playable: it simply goes on, no
-     * need to prepare it again. */
-    if (next == z->item && !z->on_fallback)
+    const struct manifest_item *item = zone_item(z, (size_t)next);
+    /* A still item alone in its rotation simply stays up; a video is
+     * opened again so that it restarts without a gap. */
+    if (next == z->item && !z->on_fallback && item->type != ITEM_VIDEO)
         return;
-    zone_submit(z, LOADER_ITEM, (size_t)next);
+    if (item->type == ITEM_VIDEO)
+        open_video(z, (size_t)next);
+    else
+        zone_submit(z, LOADER_ITEM, (size_t)next);
+}
+
+/* Whether the item on screen has had its time at NOW. */
+static bool item_done(struct zone *z, const struct manifest_item *item, double now)
+{
+    if (!z->video)
+        return now >= z->until && z->page + 1 >= z->n_pages;
+    if (video_starved_for(z->video, now) > VIDEO_STALL_S) {
+        log_warn("%s: video %s stalled for %.0f s; moving on", manifest_zone_name(z->id),
+                 item->id, VIDEO_STALL_S);
+        return true;
+    }
+    bool ended = video_ended(z->video, now);
+    switch (item->play) {
+    case PLAY_END:
+        return ended;
+    case PLAY_LOOP:
+    case PLAY_CUT:
+        return ended || now >= z->until;
+    }
+    return ended;
+}
+
+/* Moves a playing video on: uploads the frame due now. */
+static double video_tick(struct zone *z, double now)
+{
+    double due = INFINITY;
+    const AVFrame *f = video_update(z->video, now, &due);
+    if (f)
+        upload_frame(z, f);
+    return due;
 }
 
 /*
@@ -271,22 +438,25 @@ static void zone_pump(struct zone *z, double now)
  */
 static double zone_tick(struct zone *z, double now)
 {
-    bool showing = z->n_pages > 0 || z->on_fallback;
-    if (z->has_ready && (!showing || z->on_fallback || now >= z->until))
+    double wake = watch_opening(z, now);
+    bool showing = z->n_pages > 0 || z->video || z->on_fallback;
+    bool done = false;
+    if (z->item >= 0)
+        done = item_done(z, zone_item(z, (size_t)z->item), now);
+    if (z->has_ready && (!showing || z->on_fallback || done))
         zone_switch(z, now);
 
     bool nothing_coming = !z->busy && !z->has_ready;
-    if (nothing_coming && z->n_pages == 0 &&
+    if (nothing_coming && z->n_pages == 0 && !z->video &&
         (z->n_items == 0 || playlist_next(&z->pl, z->n_items, now) < 0))
         show_fallback(z, now);
 
-    double wake = INFINITY;
     if (z->fade_from) {
         if (now - z->fade_start >= z->p->crossfade) {
             end_fade(z);
             z->p->dirty = true;
         } else {
-            wake = now + FADE_FRAME_S;
+            wake = fmin(wake, now + FADE_FRAME_S);
             z->p->dirty = true;
         }
     }
@@ -296,11 +466,19 @@ static double zone_tick(struct zone *z, double now)
         double at = retry > 0 ? retry : now + FALLBACK_RECHECK_S;
         return fmin(wake, z->n_items ? at : INFINITY);
     }
-    if (z->n_pages == 0)
+    if (z->item < 0)
         return wake;
 
+    const struct manifest_item *item = zone_item(z, (size_t)z->item);
+    if (z->video) {
+        if (!item_done(z, item, now))
+            wake = fmin(wake, video_tick(z, now));
+        if (item->play != PLAY_END)
+            wake = fmin(wake, z->until);
+        return wake;
+    }
+
     if (now >= z->until) {
-        const struct manifest_item *item = zone_item(z, (size_t)z->item);
         if (z->page + 1 < z->n_pages) {
             z->page++;
             z->until = now + item->duration;
@@ -321,6 +499,32 @@ static double zone_tick(struct zone *z, double now)
     return fmin(wake, z->until);
 }
 
+/* Draws the zone's video frame upright and fitted or filling the zone. */
+static void draw_video(struct zone *z, SDL_Renderer *r, const SDL_Rect *zone, Uint8 alpha)
+{
+    const struct manifest_item *item = zone_item(z, (size_t)z->item);
+    int dw, dh, rotation;
+    video_geometry(z->video, &dw, &dh, &rotation);
+    bool sideways = rotation == 90 || rotation == 270;
+    double shown_w = sideways ? dh : dw;
+    double shown_h = sideways ? dw : dh;
+    double sx = zone->w / shown_w, sy = zone->h / shown_h;
+    double scale = item->fit == FIT_COVER ? fmax(sx, sy) : fmin(sx, sy);
+
+    /* SDL turns the rectangle about its centre: size it unrotated and
+     * centre it on the zone. */
+    int w = (int)lround(dw * scale), h = (int)lround(dh * scale);
+    SDL_Rect dst = {zone->x + (zone->w - w) / 2, zone->y + (zone->h - h) / 2, w, h};
+    SDL_SetRenderDrawBlendMode(r, alpha == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawColor(r, item->bg.r, item->bg.g, item->bg.b, alpha);
+    SDL_RenderFillRect(r, zone);
+    SDL_RenderSetClipRect(r, zone);
+    SDL_SetTextureBlendMode(z->vtex, alpha == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+    SDL_SetTextureAlphaMod(z->vtex, alpha);
+    SDL_RenderCopyEx(r, z->vtex, NULL, &dst, rotation, NULL, SDL_FLIP_NONE);
+    SDL_RenderSetClipRect(r, NULL);
+}
+
 static void draw_zone(struct zone *z, double now)
 {
     SDL_Renderer *r = display_zone_renderer(z->p->display, z->id);
@@ -334,14 +538,15 @@ static void draw_zone(struct zone *z, double now)
     }
     if (!cur)
         return;
-    if (z->fade_from) {
-        double t = (now - z->fade_start) / z->p->crossfade;
-        SDL_SetTextureBlendMode(cur, SDL_BLENDMODE_BLEND);
-        SDL_SetTextureAlphaMod(cur, (Uint8)(255 * fmin(fmax(t, 0), 1)));
-    } else {
-        SDL_SetTextureBlendMode(cur, SDL_BLENDMODE_NONE);
-        SDL_SetTextureAlphaMod(cur, 255);
+    Uint8 alpha = 255;
+    if (z->fade_from)
+        alpha = (Uint8)(255 * fmin(fmax((now - z->fade_start) / z->p->crossfade, 0), 1));
+    if (z->video) {
+        draw_video(z, r, &dst, alpha);
+        return;
     }
+    SDL_SetTextureBlendMode(cur, alpha == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+    SDL_SetTextureAlphaMod(cur, alpha);
     SDL_RenderCopy(r, cur, NULL, &dst);
 }
 
@@ -437,8 +642,12 @@ static void zones_finish(struct player *p)
 {
     for (int i = 0; i < ZONE_COUNT; i++) {
         struct zone *z = &p->zones[i];
-        if (z->has_ready)
+        if (z->has_ready && !z->next_video)
             loader_result_finish(&z->ready);
+        video_destroy(z->next_video);
+        video_destroy(z->video);
+        if (z->vtex)
+            SDL_DestroyTexture(z->vtex);
         end_fade(z);
         destroy_pages(z->pages, z->n_pages);
         if (z->fallback)
@@ -561,6 +770,8 @@ int player_run(const struct config *cfg, const struct player_options *opts)
     p.display = display_create(cfg, opts->windowed);
     if (!p.display)
         goto out_media;
+    video_init_logging();
+    p.audio = audio_create(cfg->audio, cfg->volume);
 
     fonts = text_fonts_create(cfg->font_regular, cfg->font_bold);
     p.wake_event = SDL_RegisterEvents(1);
@@ -590,6 +801,7 @@ out_zones:
     manifest_unref(p.manifest);
 out_display:
     text_fonts_destroy(fonts);
+    audio_destroy(p.audio);
     display_destroy(p.display);
 out_media:
     free(p.cache_dir);

@@ -1,0 +1,78 @@
+/*
+ * Video playback: one decoder thread per video demuxes and decodes ahead
+ * into a small queue of frames; the render thread picks the frame due at
+ * each moment and uploads it as a YUV or NV12 texture.
+ *
+ * A video is created early (the next item of a zone is opened while the
+ * current one plays) and reports READY once its first frame is decoded, so
+ * that switching to it never shows a black frame. Frames are timed against
+ * the video's sound when it has any and the monotonic clock otherwise.
+ */
+#ifndef LIANBO_VIDEO_H
+#define LIANBO_VIDEO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libavutil/frame.h>
+
+#include "player/audio.h"
+
+struct video;
+
+struct video_params {
+    const char *path;
+    const char *id;      /* for the log */
+    struct audio *audio; /* NULL: silent */
+    double gain;         /* 0..1 of the device volume; 0 mutes */
+    bool loop;           /* start over at the end */
+    const char *hwdec;   /* "auto", "none", or an FFmpeg hw device type */
+};
+
+enum video_state {
+    VIDEO_OPENING, /* not yet a frame to show */
+    VIDEO_READY,   /* the first frame is decoded */
+    VIDEO_FAILED,  /* cannot be played; video_state() says why */
+};
+
+/* Starts opening PARAMS->path on a thread of its own. NULL when out of
+ * memory or when no thread can be started. */
+struct video *video_create(const struct video_params *params);
+
+/*
+ * Stops the video and logs its frame counters. Never waits for the decoder
+ * thread: a thread stuck in a read finishes and frees on its own later.
+ * Accepts NULL.
+ */
+void video_destroy(struct video *v);
+
+/* The state now; for VIDEO_FAILED the reason goes into WHY. */
+enum video_state video_state(struct video *v, char *why, size_t why_len);
+
+/* Starts the clock (and the sound) at monotonic time NOW, seconds. */
+void video_start(struct video *v, double now);
+
+/*
+ * The frame to show at NOW, or NULL when the one shown last is still
+ * current. The frame stays owned by the video until the next call.
+ * *NEXT_DUE is when the next frame is due (monotonic seconds).
+ */
+const AVFrame *video_update(struct video *v, double now, double *next_due);
+
+/* True when the video has played out (or broke off midway) at NOW. */
+bool video_ended(struct video *v, double now);
+
+/*
+ * How the picture should be shown: its display size in pixels after the
+ * sample aspect ratio, and the clockwise rotation (0, 90, 180, 270) that
+ * makes it upright. Valid once READY.
+ */
+void video_geometry(struct video *v, int *display_w, int *display_h, int *rotation);
+
+/* Seconds since the last new frame while playing: a stalled decoder. */
+double video_starved_for(struct video *v, double now);
+
+/* Routes FFmpeg's own messages into our log (at debug level). */
+void video_init_logging(void);
+
+#endif
