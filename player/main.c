@@ -28,6 +28,7 @@ static void usage(FILE *out)
             "  --screenshot FILE     write the composed frame as PNG and exit\n"
             "  --after SECONDS       when to take that screenshot (default 3)\n"
             "  --check-config PATH   validate a configuration file and exit 0 or 1\n"
+            "  --trace-frames FILE   for tests: log each presented frame's zone colours\n"
             "  --version             print the version and exit\n"
             "  --help                show this help\n"
             "\n"
@@ -69,13 +70,14 @@ static bool parse_seconds(const char *s, double *out)
 int main(int argc, char **argv)
 {
     enum { OPT_CONFIG = 256, OPT_WINDOWED, OPT_SCREENSHOT, OPT_AFTER, OPT_CHECK,
-           OPT_VERSION, OPT_HELP };
+           OPT_TRACE, OPT_VERSION, OPT_HELP };
     static const struct option options[] = {
         {"config", required_argument, NULL, OPT_CONFIG},
         {"windowed", no_argument, NULL, OPT_WINDOWED},
         {"screenshot", required_argument, NULL, OPT_SCREENSHOT},
         {"after", required_argument, NULL, OPT_AFTER},
         {"check-config", required_argument, NULL, OPT_CHECK},
+        {"trace-frames", required_argument, NULL, OPT_TRACE},
         {"version", no_argument, NULL, OPT_VERSION},
         {"help", no_argument, NULL, OPT_HELP},
         {0},
@@ -104,6 +106,9 @@ int main(int argc, char **argv)
             break;
         case OPT_CHECK:
             return check_config(optarg);
+        case OPT_TRACE:
+            opts.trace = optarg;
+            break;
         case OPT_VERSION:
             printf("lianbo %s\n", LIANBO_VERSION);
             return 0;

@@ -546,6 +546,7 @@ static void parse_media_url(struct parse *p, json_t *v, struct manifest_media *m
         fail(p, "url", "%s, got %s", why,
              describe(json_object_get(v, "url"), got, sizeof(got)));
     }
+    media->ready = media->path != NULL;
 }
 
 /* Size and hash are checked now so that mistakes show up at once; the
@@ -1049,6 +1050,79 @@ out:
     log_debug("%s: version %" PRId64 ", %zu media, %zu upper and %zu lower items",
               p.url, m->version, m->n_media, m->zones[ZONE_UPPER].n_items,
               m->zones[ZONE_LOWER].n_items);
+    return m;
+}
+
+/* Duplicates *S in place; false when out of memory (*S is then NULL). */
+static bool copy_string(char **s)
+{
+    if (!*s)
+        return true;
+    *s = strdup(*s);
+    return *s != NULL;
+}
+
+static bool copy_media(struct manifest *dst, const struct manifest *src)
+{
+    if (src->n_media == 0)
+        return true;
+    dst->media = calloc(src->n_media, sizeof(*dst->media));
+    if (!dst->media)
+        return false;
+    dst->n_media = src->n_media;
+    bool ok = true;
+    for (size_t i = 0; i < src->n_media; i++) {
+        dst->media[i] = src->media[i];
+        ok = copy_string(&dst->media[i].id) && ok;
+        ok = copy_string(&dst->media[i].url) && ok;
+        ok = copy_string(&dst->media[i].path) && ok;
+    }
+    return ok;
+}
+
+static bool copy_item(struct manifest *dst, const struct manifest *src,
+                      struct manifest_item *item)
+{
+    bool ok = copy_string(&item->id);
+    ok = copy_string(&item->title) && ok;
+    ok = copy_string(&item->body) && ok;
+    ok = copy_string(&item->qr) && ok;
+    ok = copy_string(&item->caption) && ok;
+    /* Items point into the media array, so the copy points into its own. */
+    if (item->media)
+        item->media = &dst->media[item->media - src->media];
+    return ok;
+}
+
+struct manifest *manifest_copy(const struct manifest *src)
+{
+    struct manifest *m = calloc(1, sizeof(*m));
+    if (!m)
+        return NULL;
+    atomic_init(&m->refs, 1);
+    m->version = src->version;
+    m->url = src->url;
+    bool ok = copy_string(&m->url) && copy_media(m, src);
+    for (int zone = 0; ok && zone < ZONE_COUNT; zone++) {
+        const struct manifest_zone *from = &src->zones[zone];
+        struct manifest_zone *to = &m->zones[zone];
+        if (from->n_items == 0)
+            continue;
+        to->items = calloc(from->n_items, sizeof(*to->items));
+        if (!to->items) {
+            ok = false;
+            break;
+        }
+        to->n_items = from->n_items;
+        for (size_t i = 0; i < from->n_items; i++) {
+            to->items[i] = from->items[i];
+            ok = copy_item(m, src, &to->items[i]) && ok;
+        }
+    }
+    if (!ok) {
+        manifest_destroy(m);
+        return NULL;
+    }
     return m;
 }
 

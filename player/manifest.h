@@ -48,11 +48,17 @@ struct color {
 struct manifest_media {
     char *id;
     char *url;   /* as written in the manifest */
-    char *path;  /* local file, resolved against the manifest; NULL if remote */
+    char *path;  /* local file: resolved against a file:// manifest, or the
+                  * verified copy in the cache; NULL while there is none */
     int64_t size;      /* bytes as the manifest states it, or -1 if not given */
     char sha256[65];   /* lower-case hex as the manifest states it, or "" */
+    bool ready;        /* PATH may be shown: a local file, or a download
+                        * checked against SIZE and SHA256. Items whose media
+                        * is not ready stay out of the rotation. */
 };
 
+/* manifest_copy() duplicates each pointer member of the structures here;
+ * a new one must be added there too. */
 struct manifest_item {
     char *id;            /* from the manifest, else "upper#3" */
     enum item_type type;
@@ -92,6 +98,14 @@ struct manifest {
  * has one reference, owned by the caller.
  */
 struct manifest *manifest_parse(const char *text, size_t len, const char *url, FILE *err);
+
+/*
+ * A deep copy of M with one reference, owned by the caller; NULL when out
+ * of memory. Network sync hands each generation of a schedule (the same
+ * manifest, more of its media ready) to the player as a copy, because a
+ * manifest is never changed once others hold it.
+ */
+struct manifest *manifest_copy(const struct manifest *m);
 
 struct manifest *manifest_ref(struct manifest *m);
 void manifest_unref(struct manifest *m); /* accepts NULL */

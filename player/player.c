@@ -94,6 +94,8 @@ struct player {
     double crossfade;     /* seconds */
     bool dirty;
     char *cache_dir;
+    FILE *trace;          /* --trace-frames, for tests: one line a frame */
+    double trace_start;
 };
 
 static double now_s(void)
@@ -550,6 +552,39 @@ static void draw_zone(struct zone *z, double now)
     SDL_RenderCopy(r, cur, NULL, &dst);
 }
 
+/*
+ * Writes one line for the frame about to be presented on output I: the
+ * time, and for each zone on it the item shown and the colour of the
+ * zone's centre pixel. Tests read it to prove, for instance, that no black
+ * frame separates two videos.
+ */
+static void trace_frame(struct player *p, int i, double now)
+{
+    struct display *d = p->display;
+    struct display_output *o = &d->outputs[i];
+    fprintf(p->trace, "%.4f", now - p->trace_start);
+    for (int zi = 0; zi < ZONE_COUNT; zi++) {
+        if (d->zone_output[zi] != i)
+            continue;
+        struct zone *z = &p->zones[zi];
+        struct layout_rect r = d->zone_rect[zi];
+        int wx, wy;
+        layout_canvas_to_window(o->canvas_w, o->canvas_h, d->rotation, r.x + r.w / 2,
+                                r.y + r.h / 2, &wx, &wy);
+        wx += (o->win_w - (d->rotation % 180 ? o->canvas_h : o->canvas_w)) / 2;
+        wy += (o->win_h - (d->rotation % 180 ? o->canvas_w : o->canvas_h)) / 2;
+        Uint32 px = 0;
+        SDL_Rect at = {wx, wy, 1, 1};
+        SDL_RenderReadPixels(o->renderer, &at, SDL_PIXELFORMAT_ARGB8888, &px, 4);
+        const char *id = z->on_fallback ? "(fallback)"
+                         : z->item >= 0 ? zone_item(z, (size_t)z->item)->id
+                                        : "(none)";
+        fprintf(p->trace, " %s=%s:%06x", manifest_zone_name(z->id), id,
+                (unsigned)(px & 0xffffff));
+    }
+    fputc('\n', p->trace);
+}
+
 /* Draws every output; with CAPTURE, stores each frame before presenting. */
 static void render(struct player *p, double now, SDL_Surface **capture)
 {
@@ -563,6 +598,8 @@ static void render(struct player *p, double now, SDL_Surface **capture)
         display_finish(d, i);
         if (capture)
             capture[i] = display_capture(d, i);
+        if (p->trace)
+            trace_frame(p, i, now);
         display_present(d, i);
     }
     p->dirty = false;
@@ -679,6 +716,7 @@ static bool handle_event(struct player *p, const SDL_Event *ev, bool windowed)
 static int run_loop(struct player *p, const struct player_options *opts)
 {
     double start = now_s();
+    p->trace_start = start;
     double shot_at = opts->screenshot ? start + opts->after : INFINITY;
     bool windowed = opts->windowed || !p->cfg->fullscreen;
     p->dirty = true;
@@ -755,6 +793,14 @@ int player_run(const struct config *cfg, const struct player_options *opts)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGUSR1, &sa, NULL);
 
+    if (opts->trace) {
+        p.trace = fopen(opts->trace, "w");
+        if (!p.trace) {
+            log_error("cannot write the frame trace %s: %s", opts->trace, strerror(errno));
+            return 1;
+        }
+        setvbuf(p.trace, NULL, _IOLBF, 0);
+    }
     if (!media_init())
         goto out_media;
     p.cache_dir = paths_cache_dir(cfg);
@@ -807,5 +853,7 @@ out_media:
     free(p.cache_dir);
     free(demo_url);
     media_quit();
+    if (p.trace)
+        fclose(p.trace);
     return status;
 }

@@ -13,6 +13,7 @@ struct player_options {
     bool windowed;          /* --windowed: ignore display.fullscreen */
     const char *screenshot; /* --screenshot: write this PNG, then exit */
     double after;           /* --after: seconds before the screenshot */
+    const char *trace;      /* --trace-frames: log every presented frame here */
 };
 
 /* Runs until quit; returns the process exit status. */
