@@ -36,6 +36,12 @@
  * opening takes tens of milliseconds and happens while another item plays. */
 #define OPENING_POLL_S 0.02
 
+/* The next video of a zone is opened this long (seconds) before the
+ * current item ends: long enough to open a file and decode its first
+ * frame on a busy board, short enough that two decoders rarely run side
+ * by side in one zone. */
+#define VIDEO_PRELOAD_S 2.0
+
 /* A playing video that delivers no new frame for this long (seconds) is
  * abandoned and the zone moves on: a hung decoder never freezes a zone. */
 #define VIDEO_STALL_S 5.0
@@ -383,6 +389,20 @@ static double watch_opening(struct zone *z, double now)
     return INFINITY;
 }
 
+/* Seconds until the item on screen has had its time; 0 when nothing is. */
+static double zone_remaining(struct zone *z, double now)
+{
+    if (z->item < 0 || z->on_fallback)
+        return 0;
+    const struct manifest_item *item = zone_item(z, (size_t)z->item);
+    if (!z->video)
+        return fmax(z->until - now, 0) + item->duration * (z->n_pages - 1 - z->page);
+    double left = video_remaining(z->video, now);
+    if (item->play != PLAY_END)
+        left = fmin(left, z->until - now);
+    return fmax(left, 0);
+}
+
 /* Asks for whatever the zone should show next. */
 static void zone_pump(struct zone *z, double now)
 {
@@ -397,9 +417,10 @@ static void zone_pump(struct zone *z, double now)
      * opened again so that it restarts without a gap. */
     if (next == z->item && !z->on_fallback && item->type != ITEM_VIDEO)
         return;
-    if (item->type == ITEM_VIDEO)
-        open_video(z, (size_t)next);
-    else
+    if (item->type == ITEM_VIDEO) {
+        if (zone_remaining(z, now) <= VIDEO_PRELOAD_S)
+            open_video(z, (size_t)next);
+    } else
         zone_submit(z, LOADER_ITEM, (size_t)next);
 }
 
@@ -472,6 +493,11 @@ static double zone_tick(struct zone *z, double now)
         return wake;
 
     const struct manifest_item *item = zone_item(z, (size_t)z->item);
+    if (!z->busy && !z->has_ready) {
+        double left = zone_remaining(z, now);
+        if (left > VIDEO_PRELOAD_S && isfinite(left))
+            wake = fmin(wake, now + left - VIDEO_PRELOAD_S);
+    }
     if (z->video) {
         if (!item_done(z, item, now))
             wake = fmin(wake, video_tick(z, now));

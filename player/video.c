@@ -56,6 +56,7 @@ struct video {
     struct audio_source *asrc;
     int disp_w, disp_h, rotation;
     double frame_dur;
+    double duration;   /* of the file, seconds; NAN when unknown */
 
     /* Decoder thread only. */
     double last_io;
@@ -363,6 +364,7 @@ static bool open_input(struct video *v, struct decoder *d, char *why, size_t len
     v->disp_w = (int)lround(st->codecpar->width * aspect);
     v->disp_h = st->codecpar->height;
     v->frame_dur = fps.num > 0 && fps.den > 0 ? 1.0 / av_q2d(fps) : 1.0 / FALLBACK_FPS;
+    v->duration = d->fmt->duration > 0 ? (double)d->fmt->duration / AV_TIME_BASE : NAN;
     SDL_UnlockMutex(v->lock);
     d->pass_first = NAN;
     d->pass_last = NAN;
@@ -634,6 +636,7 @@ struct video *video_create(const struct video_params *params)
     if (!v)
         return NULL;
     SDL_AtomicSet(&v->refs, 1);
+    v->duration = NAN;
     v->path = strdup(params->path);
     v->id = strdup(params->id ? params->id : params->path);
     v->hwdec = strdup(params->hwdec ? params->hwdec : "auto");
@@ -776,6 +779,18 @@ void video_geometry(struct video *v, int *display_w, int *display_h, int *rotati
     *display_h = v->disp_h;
     *rotation = v->rotation;
     SDL_UnlockMutex(v->lock);
+}
+
+double video_remaining(struct video *v, double now)
+{
+    if (v->loop)
+        return INFINITY;
+    SDL_LockMutex(v->lock);
+    double duration = v->duration;
+    SDL_UnlockMutex(v->lock);
+    if (isnan(duration) || !v->started)
+        return 0;
+    return fmax(v->start_pts + duration - video_clock(v, now), 0);
 }
 
 double video_starved_for(struct video *v, double now)

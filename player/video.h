@@ -69,6 +69,10 @@ bool video_ended(struct video *v, double now);
  */
 void video_geometry(struct video *v, int *display_w, int *display_h, int *rotation);
 
+/* Seconds of picture left to play at NOW: INFINITY for a looping video,
+ * 0 when the file does not say how long it is. */
+double video_remaining(struct video *v, double now);
+
 /* Seconds since the last new frame while playing: a stalled decoder. */
 double video_starved_for(struct video *v, double now);
 
