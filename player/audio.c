@@ -185,6 +185,14 @@ void audio_source_start(struct audio_source *src)
     SDL_UnlockAudioDevice(src->audio->dev);
 }
 
+void audio_source_pause(struct audio_source *src)
+{
+    SDL_LockAudioDevice(src->audio->dev);
+    src->started = false;
+    src->anchored = false;
+    SDL_UnlockAudioDevice(src->audio->dev);
+}
+
 size_t audio_source_write(struct audio_source *src, const float *samples, size_t frames,
                           double pts)
 {

@@ -39,6 +39,10 @@ void audio_source_destroy(struct audio_source *src);
 /* Lets SRC be heard; before this, written samples wait in its buffer. */
 void audio_source_start(struct audio_source *src);
 
+/* Silences SRC, keeping its buffer, until audio_source_start(). Its clock
+ * is unknown again until the device next plays from it. */
+void audio_source_pause(struct audio_source *src);
+
 /*
  * Appends up to FRAMES stereo frames whose first one plays at PTS seconds
  * of the video's timeline. Returns how many fit; the caller retries the

@@ -42,7 +42,15 @@ static void run_job(struct loader *loader, const struct loader_job *job,
             snprintf(res->why, sizeof(res->why), "cannot draw the fallback");
         return;
     }
-    const struct manifest_item *item = &job->manifest->zones[job->zone].items[job->item];
+    if (job->kind == LOADER_TICKER) {
+        res->ok = content_render_strip(&loader->ctx, job->text, job->h, &res->content);
+        if (!res->ok)
+            snprintf(res->why, sizeof(res->why), "cannot draw the ticker text");
+        return;
+    }
+    const struct manifest_item *item = job->kind == LOADER_CARD
+                                           ? job->card
+                                           : &job->manifest->zones[job->zone].items[job->item];
     Uint64 t0 = SDL_GetTicks64();
     res->ok = content_render(&loader->ctx, item, job->w, job->h, &res->content, res->why,
                              sizeof(res->why));
@@ -69,7 +77,8 @@ static int loader_main(void *data)
         if (out) {
             run_job(loader, &node->job, &out->res);
         } else {
-            manifest_unref(node->job.manifest);
+            struct loader_result dropped = {.job = node->job};
+            loader_result_finish(&dropped);
         }
         free(node);
 
@@ -126,7 +135,8 @@ void loader_destroy(struct loader *loader)
     }
     while (loader->jobs) {
         struct job_node *next = loader->jobs->next;
-        manifest_unref(loader->jobs->job.manifest);
+        struct loader_result dropped = {.job = loader->jobs->job};
+        loader_result_finish(&dropped);
         free(loader->jobs);
         loader->jobs = next;
     }
@@ -149,7 +159,8 @@ bool loader_submit(struct loader *loader, const struct loader_job *job)
 {
     struct job_node *node = calloc(1, sizeof(*node));
     if (!node) {
-        manifest_unref(job->manifest);
+        struct loader_result dropped = {.job = *job};
+        loader_result_finish(&dropped);
         return false;
     }
     node->job = *job;
@@ -182,5 +193,43 @@ void loader_result_finish(struct loader_result *res)
 {
     manifest_unref(res->job.manifest);
     res->job.manifest = NULL;
+    loader_card_destroy(res->job.card);
+    res->job.card = NULL;
+    free(res->job.text);
+    res->job.text = NULL;
     content_finish(&res->content);
+}
+
+struct manifest_item *loader_card_create(enum item_type type, const char *id,
+                                         const char *title, const char *body, const char *qr,
+                                         struct color fg, struct color bg)
+{
+    struct manifest_item *card = calloc(1, sizeof(*card));
+    if (!card)
+        return NULL;
+    card->type = type;
+    card->fg = fg;
+    card->bg = bg;
+    card->duration = 1;
+    card->id = strdup(id ? id : "card");
+    card->title = title && title[0] ? strdup(title) : NULL;
+    card->body = body && body[0] ? strdup(body) : NULL;
+    card->qr = qr && qr[0] ? strdup(qr) : NULL;
+    if (!card->id || (title && title[0] && !card->title) || (body && body[0] && !card->body) ||
+        (qr && qr[0] && !card->qr)) {
+        loader_card_destroy(card);
+        return NULL;
+    }
+    return card;
+}
+
+void loader_card_destroy(struct manifest_item *card)
+{
+    if (!card)
+        return;
+    free(card->id);
+    free(card->title);
+    free(card->body);
+    free(card->qr);
+    free(card);
 }

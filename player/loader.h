@@ -18,6 +18,8 @@ struct loader;
 enum loader_kind {
     LOADER_ITEM,     /* an item of the manifest */
     LOADER_FALLBACK, /* the zone's neutral fallback picture */
+    LOADER_CARD,     /* an item made up by the player (an alert's card) */
+    LOADER_TICKER,   /* a line of text as strips for a crawling ticker */
 };
 
 struct loader_job {
@@ -26,7 +28,9 @@ struct loader_job {
     uint64_t ticket;           /* the render thread's, returned as is */
     struct manifest *manifest; /* item jobs: holds a reference */
     size_t item;               /* item jobs: index in the zone's playlist */
-    int w, h;                  /* zone size in pixels */
+    struct manifest_item *card; /* card jobs: owned, freed with the result */
+    char *text;                /* ticker jobs: owned, freed with the result */
+    int w, h;                  /* zone size in pixels (ticker: band height) */
 };
 
 struct loader_result {
@@ -47,13 +51,20 @@ struct loader *loader_create(struct content_ctx ctx, const char *fallback_image,
 /* Stops the thread, drops pending work; accepts NULL. */
 void loader_destroy(struct loader *loader);
 
-/* Queues JOB; takes over its manifest reference. */
+/* Queues JOB; takes over its manifest reference, card and text. */
 bool loader_submit(struct loader *loader, const struct loader_job *job);
 
 /* Takes the oldest finished result, if any. Never blocks for long. */
 bool loader_take(struct loader *loader, struct loader_result *out);
 
-/* Releases what a result holds (its manifest reference and its pages). */
+/* Makes a card item from copies of the strings given (any may be NULL). */
+struct manifest_item *loader_card_create(enum item_type type, const char *id,
+                                         const char *title, const char *body, const char *qr,
+                                         struct color fg, struct color bg);
+void loader_card_destroy(struct manifest_item *card); /* accepts NULL */
+
+/* Releases what a result holds (its manifest reference, card, text and
+ * pages). */
 void loader_result_finish(struct loader_result *res);
 
 #endif

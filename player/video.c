@@ -63,6 +63,9 @@ struct video {
 
     /* Render thread only. */
     bool started;
+    bool paused;
+    double paused_clock;
+    double first_pts;     /* of the first frame shown */
     double start_time, start_pts;
     AVFrame *shown;
     double shown_pts;
@@ -697,6 +700,7 @@ void video_start(struct video *v, double now)
 {
     SDL_LockMutex(v->lock);
     v->start_pts = v->q_count ? v->queue_pts[v->q_head] : 0;
+    v->first_pts = v->start_pts;
     struct audio_source *asrc = v->asrc;
     if (asrc)
         audio_source_start(asrc);
@@ -709,9 +713,39 @@ void video_start(struct video *v, double now)
 static double video_clock(struct video *v, double now)
 {
     double pts;
+    if (v->paused)
+        return v->paused_clock;
     if (v->asrc && audio_source_clock(v->asrc, now, &pts))
         return pts;
     return v->start_pts + (now - v->start_time);
+}
+
+void video_pause(struct video *v, double now)
+{
+    if (!v->started || v->paused)
+        return;
+    v->paused_clock = video_clock(v, now);
+    v->paused = true;
+    SDL_LockMutex(v->lock);
+    if (v->asrc)
+        audio_source_pause(v->asrc);
+    SDL_UnlockMutex(v->lock);
+}
+
+void video_resume(struct video *v, double now)
+{
+    if (!v->paused)
+        return;
+    /* The monotonic clock carries on from where the picture stopped until
+     * the sound, which stopped at the same place, takes over again. */
+    v->start_pts = v->paused_clock;
+    v->start_time = now;
+    v->last_new_frame = now;
+    v->paused = false;
+    SDL_LockMutex(v->lock);
+    if (v->asrc)
+        audio_source_start(v->asrc);
+    SDL_UnlockMutex(v->lock);
 }
 
 const AVFrame *video_update(struct video *v, double now, double *next_due)
@@ -790,12 +824,12 @@ double video_remaining(struct video *v, double now)
     SDL_UnlockMutex(v->lock);
     if (isnan(duration) || !v->started)
         return 0;
-    return fmax(v->start_pts + duration - video_clock(v, now), 0);
+    return fmax(v->first_pts + duration - video_clock(v, now), 0);
 }
 
 double video_starved_for(struct video *v, double now)
 {
-    if (!v->started)
+    if (!v->started || v->paused)
         return 0;
     SDL_LockMutex(v->lock);
     bool waiting = !v->eof && v->q_count == 0;

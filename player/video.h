@@ -59,6 +59,11 @@ void video_start(struct video *v, double now);
  */
 const AVFrame *video_update(struct video *v, double now, double *next_due);
 
+/* Holds the picture and the sound where they are (an alert took the
+ * zone), and lets them go on from there. */
+void video_pause(struct video *v, double now);
+void video_resume(struct video *v, double now);
+
 /* True when the video has played out (or broke off midway) at NOW. */
 bool video_ended(struct video *v, double now);
 

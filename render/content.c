@@ -3,11 +3,13 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "player/log.h"
 #include "render/image.h"
 #include "render/layout.h"
 #include "render/qr.h"
+#include "render/wrap.h"
 
 /* The fallback's background: visibly "on" but neutral, never black. */
 static const struct color fallback_bg = {0x20, 0x20, 0x20, 0xff};
@@ -245,6 +247,58 @@ bool content_render_fallback(struct content_ctx *ctx, const char *image_path, co
         text_draw_line(ctx->fonts, name, true, page, &band, fallback_fg, ctx->min_px);
     }
     return add_page(out, page);
+}
+
+/* Renders bytes [FROM, TO) of TEXT as one strip; false on failure. */
+static bool add_strip(struct content *out, TTF_Font *font, const char *text, size_t from,
+                      size_t to)
+{
+    char *piece = strndup(text + from, to - from);
+    if (!piece)
+        return false;
+    for (char *c = piece; *c; c++) {
+        if (*c == '\n' || *c == '\r' || *c == '\t')
+            *c = ' ';
+    }
+    SDL_Color white = {255, 255, 255, 255};
+    SDL_Surface *s = TTF_RenderUTF8_Blended(font, piece, white);
+    free(piece);
+    return s && add_page(out, s);
+}
+
+bool content_render_strip(struct content_ctx *ctx, const char *text, int band_h,
+                          struct content *out)
+{
+    *out = (struct content){0};
+    TTF_Font *font = ctx->fonts ? text_font(ctx->fonts, true, band_h * 6 / 10) : NULL;
+    if (!font || !text[0])
+        return false;
+
+    size_t n = strlen(text), start = 0, i = 0;
+    int width = 0;
+    while (i < n) {
+        size_t clen;
+        wrap_utf8_decode(text + i, n - i, &clen);
+        char one[8] = {0};
+        memcpy(one, text + i, clen < 7 ? clen : 7);
+        int w = 0;
+        TTF_SizeUTF8(font, one, &w, NULL);
+        if (width + w > CONTENT_STRIP_MAX && i > start) {
+            if (!add_strip(out, font, text, start, i))
+                goto fail;
+            start = i;
+            width = 0;
+        }
+        width += w;
+        i += clen;
+    }
+    if (!add_strip(out, font, text, start, n))
+        goto fail;
+    return true;
+
+fail:
+    content_finish(out);
+    return false;
 }
 
 void content_finish(struct content *out)

@@ -19,6 +19,10 @@
  * nobody waits at a lift through more. */
 #define CONTENT_MAX_PAGES 16
 
+/* Widest strip of ticker text, pixels: well under any renderer's texture
+ * limit (2048 on the oldest boards). */
+#define CONTENT_STRIP_MAX 1024
+
 struct content_ctx {
     struct text_fonts *fonts;
     int min_px;      /* smallest type size, pixels */
@@ -43,6 +47,15 @@ bool content_render(struct content_ctx *ctx, const struct manifest_item *item, i
  */
 bool content_render_fallback(struct content_ctx *ctx, const char *image_path, const char *name,
                              int w, int h, struct content *out);
+
+/*
+ * Renders TEXT as one line BAND_H pixels high, cut into strips no wider
+ * than CONTENT_STRIP_MAX pixels that sit side by side: a ticker text far
+ * wider than the largest texture still scrolls without gaps. White on
+ * transparent.
+ */
+bool content_render_strip(struct content_ctx *ctx, const char *text, int band_h,
+                          struct content *out);
 
 /* Frees OUT's pages; OUT itself is the caller's. */
 void content_finish(struct content *out);
