@@ -79,7 +79,7 @@ static void parse_alert(struct jcheck *c, json_t *v, struct alert *a)
 
 static void parse_insert(struct jcheck *c, json_t *v, struct alert_insert *ins)
 {
-    static const char *const keys[] = {"id", "zone", "media", "times", "expires", NULL};
+    static const char *const keys[] = {"id", "zone", "item", "times", "expires", NULL};
     char got[96];
     if (!json_is_object(v)) {
         jcheck_fail(c, NULL, "must be an object, got %s", jcheck_describe(v, got, sizeof(got)));
@@ -92,8 +92,8 @@ static void parse_insert(struct jcheck *c, json_t *v, struct alert_insert *ins)
     if (jcheck_choice(c, v, "zone", zone_names, &zone) == JFIELD_ABSENT)
         jcheck_fail(c, "zone", "required: upper or lower");
     ins->zone = (enum zone_id)zone;
-    if (jcheck_take_string(c, v, "media", 256, true, &ins->media) == JFIELD_ABSENT)
-        jcheck_fail(c, "media", "required: the id of a media entry of the schedule");
+    if (jcheck_take_string(c, v, "item", 256, true, &ins->item) == JFIELD_ABSENT)
+        jcheck_fail(c, "item", "required: the id of an item of the schedule");
     int64_t times = 1;
     jcheck_integer(c, v, "times", 1, MAX_INSERT_TIMES, &times);
     ins->times = (int)times;
@@ -206,7 +206,7 @@ void alerts_free(struct alerts *a)
     }
     for (size_t i = 0; i < a->n_inserts; i++) {
         free(a->inserts[i].id);
-        free(a->inserts[i].media);
+        free(a->inserts[i].item);
     }
     free(a->alerts);
     free(a->inserts);

@@ -49,7 +49,7 @@ struct alert {
 struct alert_insert {
     char *id;           /* plays once per id: a new id plays again */
     enum zone_id zone;
-    char *media;        /* a media id of the manifest */
+    char *item;         /* the id of an item of the manifest */
     int times;
     time_t expires;     /* 0: no end; an insert past it is not played */
 };

@@ -17,6 +17,7 @@
 #include "player/loader.h"
 #include "player/log.h"
 #include "player/manifest.h"
+#include "player/overlay.h"
 #include "player/paths.h"
 #include "player/playlist.h"
 #include "player/video.h"
@@ -79,6 +80,10 @@ struct zone {
 
     SDL_Texture *fallback;  /* prepared once, shown when nothing else can be */
 
+    /* An alert has taken the zone: its rotation waits where it was. */
+    bool suspended;
+    double suspended_at;
+
     /* What comes next: pages from the loader, or a video being opened. */
     bool busy;            /* a job is with the loader, or a video opening */
     uint64_t ticket;      /* of that job; older results are stale */
@@ -94,12 +99,14 @@ struct player {
     struct loader *loader;
     struct manifest *manifest;
     struct audio *audio;
+    struct overlay *overlay;
     struct zone zones[ZONE_COUNT];
     Uint32 wake_event;
     uint64_t tickets;
     double crossfade;     /* seconds */
     bool dirty;
     char *cache_dir;
+    bool overlay_moving;  /* a ticker crawls: frames are due continuously */
     FILE *trace;          /* --trace-frames, for tests: one line a frame */
     double trace_start;
 };
@@ -455,6 +462,25 @@ static double video_tick(struct zone *z, double now)
     return due;
 }
 
+/* Holds the zone's rotation while an alert covers it, and lets it go on
+ * from the same point, with the same time left, when the alert ends. */
+static void zone_cover(struct zone *z, bool covered, double now)
+{
+    if (covered == z->suspended)
+        return;
+    z->suspended = covered;
+    if (covered) {
+        z->suspended_at = now;
+        if (z->video)
+            video_pause(z->video, now);
+        return;
+    }
+    z->until += now - z->suspended_at;
+    if (z->video)
+        video_resume(z->video, now);
+    z->p->dirty = true;
+}
+
 /*
  * Moves the zone on when its time is up. Returns when it next needs to be
  * looked at, or INFINITY when only a loader result can move it.
@@ -462,6 +488,8 @@ static double video_tick(struct zone *z, double now)
 static double zone_tick(struct zone *z, double now)
 {
     double wake = watch_opening(z, now);
+    if (z->suspended)
+        return wake;
     bool showing = z->n_pages > 0 || z->video || z->on_fallback;
     bool done = false;
     if (z->item >= 0)
@@ -615,12 +643,15 @@ static void trace_frame(struct player *p, int i, double now)
 static void render(struct player *p, double now, SDL_Surface **capture)
 {
     struct display *d = p->display;
+    p->overlay_moving = false;
     for (int i = 0; i < d->n_outputs; i++) {
         display_begin(d, i);
         for (int z = 0; z < ZONE_COUNT; z++) {
             if (d->zone_output[z] == i)
                 draw_zone(&p->zones[z], now);
         }
+        if (p->overlay && overlay_draw(p->overlay, i, now))
+            p->overlay_moving = true;
         display_finish(d, i);
         if (capture)
             capture[i] = display_capture(d, i);
@@ -750,10 +781,20 @@ static int run_loop(struct player *p, const struct player_options *opts)
     for (;;) {
         double now = now_s();
         struct loader_result res;
-        while (loader_take(p->loader, &res))
-            zone_receive(&p->zones[res.job.zone], &res, now);
+        while (loader_take(p->loader, &res)) {
+            if (!overlay_receive(p->overlay, &res))
+                zone_receive(&p->zones[res.job.zone], &res, now);
+        }
 
         double wake = now + IDLE_WAKE_S;
+        bool covered[ZONE_COUNT];
+        wake = fmin(wake, overlay_update(p->overlay, time(NULL), now, covered));
+        for (int i = 0; i < ZONE_COUNT; i++)
+            zone_cover(&p->zones[i], covered[i], now);
+        if (p->overlay_moving) {
+            wake = fmin(wake, now + FADE_FRAME_S);
+            p->dirty = true;
+        }
         for (int i = 0; i < ZONE_COUNT; i++) {
             zone_pump(&p->zones[i], now);
             wake = fmin(wake, zone_tick(&p->zones[i], now));
@@ -855,6 +896,16 @@ int player_run(const struct config *cfg, const struct player_options *opts)
     p.loader = loader_create(ctx, cfg->fallback_image, cfg->device_id, p.wake_event);
     if (!p.loader)
         goto out_display;
+    struct overlay_params op = {
+        .display = p.display,
+        .loader = p.loader,
+        .ticker_zone = ZONE_LOWER,
+        .ticker_speed = 120,
+        .tickets = &p.tickets,
+    };
+    p.overlay = overlay_create(&op);
+    if (!p.overlay)
+        goto out_zones;
 
     if (url)
         p.manifest = load_manifest(url);
@@ -869,6 +920,7 @@ out_zones:
     /* The loader goes first: it may still hold manifest references and be
      * using the fonts. */
     loader_destroy(p.loader);
+    overlay_destroy(p.overlay);
     zones_finish(&p);
     manifest_unref(p.manifest);
 out_display:

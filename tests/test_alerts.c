@@ -53,11 +53,11 @@ static const struct bad_case bad_cases[] = {
      " \"expires\": \"2026-12-04T13:00:00Z\"},"
      " {\"id\": \"a\", \"level\": \"info\", \"title\": \"t\", \"expires\": \"2026-12-04T13:00:00Z\"}]}",
      "alerts[1].id: \"a\" is already the id of alerts[0]"},
-    {"{\"insert\": [{\"id\": \"i\", \"zone\": \"middle\", \"media\": \"m\"}]}",
+    {"{\"insert\": [{\"id\": \"i\", \"zone\": \"middle\", \"item\": \"m\"}]}",
      "insert[0].zone: must be one of upper, lower, got \"middle\""},
-    {"{\"insert\": [{\"id\": \"i\", \"zone\": \"upper\", \"media\": \"m\", \"times\": 0}]}",
+    {"{\"insert\": [{\"id\": \"i\", \"zone\": \"upper\", \"item\": \"m\", \"times\": 0}]}",
      "insert[0].times: must be a whole number from 1 to 100, got 0"},
-    {"{\"insert\": [{\"id\": \"i\", \"zone\": \"upper\"}]}", "insert[0].media: required"},
+    {"{\"insert\": [{\"id\": \"i\", \"zone\": \"upper\"}]}", "insert[0].item: required"},
 };
 
 static void test_bad(void)
@@ -88,7 +88,7 @@ static const char good[] =
     "  \"expires\": \"2026-12-05T00:00:00Z\"},"
     " {\"id\": \"tip2\", \"level\": \"info\", \"zone\": \"upper\", \"body\": \"注意防滑\","
     "  \"expires\": \"2026-12-04T12:30:00Z\"}],"
-    " \"insert\": [{\"id\": \"safety-1\", \"zone\": \"upper\", \"media\": \"clip\", \"times\": 2}]}";
+    " \"insert\": [{\"id\": \"safety-1\", \"zone\": \"upper\", \"item\": \"clip\", \"times\": 2}]}";
 
 static void test_good_and_select(void)
 {
