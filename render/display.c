@@ -53,11 +53,22 @@ static bool open_output(struct display *d, int i, int display_index, const struc
     }
 
     Uint32 flags = SDL_WINDOW_SHOWN;
-    if (fullscreen)
+    int x = SDL_WINDOWPOS_CENTERED_DISPLAY(display_index), y = x;
+    int w = cfg->window_width, h = cfg->window_height;
+    SDL_Rect bounds;
+    if (fullscreen && SDL_GetDisplayBounds(display_index, &bounds) == 0) {
+        /* Without a window manager (a kiosk X server) nothing resizes a
+         * "fullscreen desktop" window, so it is made the display's size
+         * and placed on it from the start. */
+        flags |= SDL_WINDOW_FULLSCREEN_DESKTOP | SDL_WINDOW_BORDERLESS;
+        x = bounds.x;
+        y = bounds.y;
+        w = bounds.w;
+        h = bounds.h;
+    } else if (fullscreen) {
         flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-    o->window = SDL_CreateWindow("lianbo", SDL_WINDOWPOS_CENTERED_DISPLAY(display_index),
-                                 SDL_WINDOWPOS_CENTERED_DISPLAY(display_index),
-                                 cfg->window_width, cfg->window_height, flags);
+    }
+    o->window = SDL_CreateWindow("lianbo", x, y, w, h, flags);
     if (!o->window) {
         log_error("cannot open a window on display %d: %s", display_index, SDL_GetError());
         return false;

@@ -129,6 +129,9 @@ void text_fonts_destroy(struct text_fonts *fonts)
     free(fonts->regular_path);
     free(fonts->bold_path);
     free(fonts);
+    /* Fontconfig keeps its configuration until told otherwise; one set of
+     * fonts lives per process, so this is where it goes. */
+    FcFini();
 }
 
 const char *text_fonts_path(const struct text_fonts *fonts)
