@@ -49,12 +49,15 @@ static void mix_source(struct audio *a, struct audio_source *s, float *out, size
                        double now)
 {
     double latency = (double)a->spec.samples / a->spec.freq;
-    if (s->has_pts) {
+    size_t n = s->fill < frames ? s->fill : frames;
+    /* Only sound actually handed to the device moves the clock; once the
+     * sound runs out (a track shorter than its picture) the last anchor
+     * lets the clock run on steadily. */
+    if (s->has_pts && n > 0) {
         s->anchored = true;
         s->anchor_pts = s->read_pts - latency;
         s->anchor_time = now;
     }
-    size_t n = s->fill < frames ? s->fill : frames;
     float gain = (float)(s->gain * a->volume);
     for (size_t i = 0; i < n; i++) {
         size_t at = (s->read + i) % s->cap;

@@ -43,6 +43,10 @@
  * by side in one zone. */
 #define VIDEO_PRELOAD_S 2.0
 
+/* A video still not open after this long (seconds) is given up: a read
+ * from a hung network share can block where FFmpeg cannot interrupt it. */
+#define VIDEO_OPEN_TIMEOUT_S 10.0
+
 /* A playing video that delivers no new frame for this long (seconds) is
  * abandoned and the zone moves on: a hung decoder never freezes a zone. */
 #define VIDEO_STALL_S 5.0
@@ -91,6 +95,7 @@ struct zone {
     struct loader_result ready;
     struct video *next_video;
     size_t next_item;     /* the item NEXT_VIDEO plays */
+    double next_opened;   /* when NEXT_VIDEO was asked to open */
 };
 
 struct player {
@@ -366,6 +371,7 @@ static void open_video(struct zone *z, size_t index)
         return;
     }
     z->next_video = video_create(&params);
+    z->next_opened = now_s();
     if (!z->next_video) {
         z->busy = false;
         item_failed(z, index, "cannot start its decoder", 0);
@@ -380,7 +386,11 @@ static double watch_opening(struct zone *z, double now)
     char why[256];
     switch (video_state(z->next_video, why, sizeof(why))) {
     case VIDEO_OPENING:
-        return now + OPENING_POLL_S;
+        if (now - z->next_opened < VIDEO_OPEN_TIMEOUT_S)
+            return now + OPENING_POLL_S;
+        snprintf(why, sizeof(why), "still not open after %.0f s (a stalled read?)",
+                 VIDEO_OPEN_TIMEOUT_S);
+        break;
     case VIDEO_READY:
         z->busy = false;
         z->has_ready = true;

@@ -85,6 +85,7 @@ struct decoder {
     double pass_first, pass_last; /* video pts range of this pass */
     double next_vpts, next_apts;
     int errors_in_row;
+    int errors_total;
     float *abuf;
     int abuf_frames;
 };
@@ -511,6 +512,7 @@ static bool decode_packet(struct video *v, struct decoder *d, AVCodecContext *ct
 {
     int err = avcodec_send_packet(ctx, pkt);
     if (err < 0 && err != AVERROR_EOF && err != AVERROR(EAGAIN)) {
+        d->errors_total++;
         if (++d->errors_in_row > MAX_DECODE_ERRORS)
             return false;
         return true;
@@ -520,8 +522,12 @@ static bool decode_packet(struct video *v, struct decoder *d, AVCodecContext *ct
         err = avcodec_receive_frame(ctx, frame);
         if (err == AVERROR(EAGAIN) || err == AVERROR_EOF)
             break;
-        if (err < 0)
+        if (err < 0) {
+            d->errors_total++;
             return ++d->errors_in_row <= MAX_DECODE_ERRORS;
+        }
+        if (frame->decode_error_flags || (frame->flags & AV_FRAME_FLAG_CORRUPT))
+            d->errors_total++;
         if (ctx == d->vctx)
             handle_video_frame(v, d, frame);
         else
@@ -556,6 +562,28 @@ static bool rewind_input(struct video *v, struct decoder *d)
     d->pts_offset += d->pass_last + v->frame_dur - d->pass_first;
     d->pass_first = NAN;
     return true;
+}
+
+/*
+ * Says once, at the end, what was wrong with a file that played anyway: it
+ * stopped well before the length its header gives (cut short in a copy),
+ * or damaged parts were skipped.
+ */
+static void report_damage(struct video *v, struct decoder *d, bool broke)
+{
+    if (broke)
+        return;
+    double played = isnan(d->pass_last) ? 0 : d->pass_last + v->frame_dur - d->pts_offset;
+    double expected = v->duration;
+    /* Container durations round; a second or 5% short is not a cut. */
+    double slack = fmax(1.0, 0.05 * expected);
+    if (!isnan(expected) && !v->loop && played < expected - slack) {
+        log_warn("%s: the file ends after %.1f s of its %.1f s; it is cut short", v->id,
+                 played, expected);
+    } else if (d->errors_total > 0) {
+        log_warn("%s: %d damaged part%s skipped while decoding", v->id, d->errors_total,
+                 d->errors_total == 1 ? "" : "s");
+    }
 }
 
 static void run_decoder(struct video *v, struct decoder *d)
@@ -595,6 +623,8 @@ static void run_decoder(struct video *v, struct decoder *d)
     }
     av_packet_free(&pkt);
     av_frame_free(&frame);
+    if (!aborted(v))
+        report_damage(v, d, broke);
 
     SDL_LockMutex(v->lock);
     v->eof = true;
