@@ -1,5 +1,6 @@
 #!/bin/bash
-# Regenerates the demo's pictures in packaging/data/demo/media/.
+# Regenerates the demo's pictures and its short welcome clip in
+# packaging/data/demo/media/.
 #
 # The pictures are drawn, not photographed, so the repository carries no
 # third-party photos and anyone can rebuild them. ImageMagick's plasma is
@@ -129,4 +130,18 @@ for f in "$tmp"/*.png; do
     convert "$f" -strip -interlace none -sampling-factor 4:2:0 \
         -quality "$QUALITY" "$out/$name.jpg"
 done
-du -ch "$out"/*.jpg | tail -n 1
+
+# The welcome clip: slowly moving colours, the community's greeting fading
+# in, and a soft two-note chime every two seconds. H.264 and AAC at modest
+# rates: 8 s stay under 1 MB and play on any board.
+ffmpeg -v error -y \
+    -f lavfi -i "gradients=s=960x720:r=24:d=8:c0=0x1d3557:c1=0x457b9d:c2=0xa8dadc:speed=0.015,
+drawtext=fontfile=$font:text='青园社区 · 欢迎回家':fontsize=72:fontcolor=white:
+x=(w-tw)/2:y=h/2-90:alpha='min(1,t/1.5)',
+drawtext=fontfile=$font:text='Qingyuan Community · Welcome home':fontsize=36:
+fontcolor=white:x=(w-tw)/2:y=h/2+20:alpha='min(1,max(0,(t-1)/1.5))'" \
+    -f lavfi -i "aevalsrc=0.18*sin(2*PI*523.25*t)*exp(-2*mod(t\,2))+0.12*sin(2*PI*659.25*t)*exp(-2*mod(t+1\,2)):s=48000:d=8" \
+    -c:v libx264 -preset slow -crf 30 -pix_fmt yuv420p -threads 1 \
+    -c:a aac -b:a 64k -ac 2 -movflags +faststart -shortest "$out/welcome.mp4"
+
+du -ch "$out"/*.jpg "$out"/*.mp4 | tail -n 1
