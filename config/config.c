@@ -81,6 +81,7 @@ struct loader {
 static field_check_fn check_device_id;
 static field_check_fn check_url;
 static field_check_fn check_readable;
+static field_check_fn check_proxy;
 
 static const int rotations[] = {0, 90, 180, 270};
 
@@ -105,7 +106,16 @@ static const struct field schema[] = {
     STRING_KEY("device.id", device_id, check_device_id, ""),
     {.path = "device.tags", .kind = FIELD_TAGS},
     STRING_KEY("schedule.url", schedule_url, check_url, ""),
+    /* One second is allowed for tests; a terminal in service polls far
+     * less often (lianbo.cfg says so). */
+    INT_KEY("schedule.poll_seconds", poll_seconds, 1, 86400, 60),
+    INT_KEY("schedule.connect_timeout_s", connect_timeout_s, 1, 300, 10),
+    INT_KEY("schedule.timeout_s", timeout_s, 1, 3600, 30),
     STRING_KEY("cache.dir", cache_dir, NULL, ""),
+    /* 1048576 MB is a terabyte, more than any terminal's card. */
+    INT_KEY("cache.max_mb", cache_max_mb, 0, 1048576, 0),
+    STRING_KEY("network.proxy", proxy, check_proxy, ""),
+    STRING_KEY("network.ca_file", ca_file, check_readable, ""),
     BOOL_KEY("display.fullscreen", fullscreen, true),
     INT_KEY("display.width", window_width, 64, 16384, 540),
     INT_KEY("display.height", window_height, 64, 16384, 960),
@@ -253,6 +263,35 @@ static bool check_url(const char *value, char *why, size_t why_size)
     snprintf(why, why_size,
              "must be empty or start with file://, http://, https:// or /, "
              "got '%s'", text_escape(value, echo, sizeof(echo)));
+    return false;
+}
+
+/* The proxy goes into every request libcurl makes. Without a scheme
+ * libcurl guesses one; a typing mistake should rather show up at start. */
+static bool check_proxy(const char *value, char *why, size_t why_size)
+{
+    static const char *const schemes[] = {"http://", "https://", "socks4://",
+                                          "socks4a://", "socks5://", "socks5h://"};
+    char echo[ECHO_BUF];
+
+    if (!*value)
+        return true;
+    text_escape(value, echo, sizeof(echo));
+    for (const char *p = value; *p; p++) {
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
+            snprintf(why, why_size, "must be an address without spaces or "
+                     "special characters, got '%s'", echo);
+            return false;
+        }
+    }
+    for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        size_t len = strlen(schemes[i]);
+        if (strncmp(value, schemes[i], len) == 0 && value[len])
+            return true;
+    }
+    snprintf(why, why_size, "must be empty or an address such as "
+             "'http://proxy.example:3128' (http, https, socks4, socks4a, socks5 "
+             "or socks5h), got '%s'", echo);
     return false;
 }
 

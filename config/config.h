@@ -30,8 +30,15 @@ struct config {
     struct config_tag *tags;
     int n_tags;
 
-    char *schedule_url;  /* file:// for now; NULL or "" means the bundled demo */
+    char *schedule_url;  /* file://, http:// or https://; "" means the bundled demo */
+    int poll_seconds;    /* between two looks at an http(s) schedule */
+    int connect_timeout_s;
+    int timeout_s;       /* a whole manifest request */
     char *cache_dir;     /* "" means pick one at run time */
+    int cache_max_mb;    /* 0 means no cap */
+
+    char *proxy;         /* "" means the usual environment variables */
+    char *ca_file;       /* "" means the system's certificate bundle */
 
     bool fullscreen;
     int window_width;

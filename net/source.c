@@ -4,6 +4,7 @@
 #include "net/source.h"
 
 #include <ctype.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -238,4 +239,91 @@ out:
     free(buf);
     free(path);
     return ok;
+}
+
+/* Whether byte C may stand as it is in a URL sent to a server. The rest,
+ * spaces and UTF-8 bytes above all, are written as %XX. */
+static bool url_byte_ok(unsigned char c)
+{
+    return c > 0x20 && c < 0x7f && !strchr("\"<>\\^`{|}", c);
+}
+
+/* Percent-encodes what URL cannot hold as it is. Caller frees. */
+static char *url_encode(const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t len = strlen(s);
+    char *out = malloc(3 * len + 1);
+    size_t n = 0;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool escape = c == '%' ? hex_value(s[i + 1]) < 0 || hex_value(s[i + 2]) < 0
+                               : !url_byte_ok(c);
+        if (escape) {
+            out[n++] = '%';
+            out[n++] = hex[c >> 4];
+            out[n++] = hex[c & 15];
+        } else {
+            out[n++] = (char)c;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
+char *source_http_url(const char *base, const char *ref, char *why, size_t why_len)
+{
+    char *base_enc = url_encode(base);
+    char *ref_enc = url_encode(ref);
+    char *scheme = NULL, *joined = NULL, *result = NULL;
+    CURLU *u = curl_url();
+    CURLUcode rc;
+
+    if (!base_enc || !ref_enc || !u) {
+        say(why, why_len, "out of memory");
+        goto out;
+    }
+    if (!ref[0]) {
+        say(why, why_len, "empty address");
+        goto out;
+    }
+    if (source_has_scheme(ref) && !source_is_http(ref)) {
+        say(why, why_len, "a manifest from a web server may only name http:// or "
+            "https:// media, or names relative to the manifest (a name with a "
+            "colon, such as a:b.png, reads as an address of another kind; write "
+            "./a:b.png)");
+        goto out;
+    }
+    rc = curl_url_set(u, CURLUPART_URL, base_enc, 0);
+    if (rc != CURLUE_OK) {
+        say(why, why_len, "the manifest's address is not a URL: %s", curl_url_strerror(rc));
+        goto out;
+    }
+    /* On a handle that holds a URL, a relative one is resolved against it. */
+    rc = curl_url_set(u, CURLUPART_URL, ref_enc, 0);
+    if (rc != CURLUE_OK) {
+        say(why, why_len, "not a usable address: %s", curl_url_strerror(rc));
+        goto out;
+    }
+    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+        say(why, why_len, "does not lead to an http:// or https:// address");
+        goto out;
+    }
+    if (curl_url_get(u, CURLUPART_URL, &joined, 0) != CURLUE_OK) {
+        say(why, why_len, "cannot put the address together");
+        goto out;
+    }
+    result = strdup(joined);
+    if (!result)
+        say(why, why_len, "out of memory");
+out:
+    curl_free(joined);
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    free(ref_enc);
+    free(base_enc);
+    return result;
 }

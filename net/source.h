@@ -1,7 +1,8 @@
 /*
- * Where schedule documents come from. For now a document is a local file,
- * named by a file:// URL or an absolute path; http(s) schedules arrive with
- * network sync.
+ * Where schedule documents come from. source_read() reads a local file,
+ * named by a file:// URL or an absolute path; http(s) schedules are
+ * fetched by network sync (net/sync.c), which uses source_http_url() for
+ * the media they name.
  *
  * The URL helpers here are shared with the manifest parser, which resolves
  * media URLs the same way.
@@ -42,5 +43,17 @@ char *source_file_path(const char *url, char *why, size_t why_len);
  * it would cut the name short. Caller frees.
  */
 char *source_percent_decode(const char *s, size_t len, char *why, size_t why_len);
+
+/*
+ * The address to request for media REF of a manifest read from the http(s)
+ * URL BASE, as a web browser works it out: a relative REF ("media/a.png",
+ * "../b.png", "/c.png", "//host/d.png") resolves against BASE, an absolute
+ * http(s) one stands alone. Spaces, non-ASCII characters (Chinese file
+ * names) and other bytes a URL cannot hold are percent-encoded; escapes
+ * already written stay as they are, and a '%' not followed by two hex
+ * digits is sent as %25. Anything that does not end up as an http(s) URL
+ * (file://, "a:b.png") gives NULL and a reason in WHY. Caller frees.
+ */
+char *source_http_url(const char *base, const char *ref, char *why, size_t why_len);
 
 #endif

@@ -19,8 +19,12 @@ packages=(
     libfontconfig-dev libexif-dev
     # fonts: a CJK face for Chinese notices and a Latin fallback
     fonts-wqy-microhei fonts-dejavu-core
+    # time zones for dayparting; CA certificates for https schedules
+    tzdata ca-certificates
     # integration tests: fixtures, QR decoding, a virtual X display, video
     imagemagick zbar-tools xvfb x11-apps xauth python3 ffmpeg
+    # the https tests make their own certificate
+    openssl
 )
 
 export DEBIAN_FRONTEND=noninteractive

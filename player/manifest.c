@@ -546,6 +546,13 @@ static void parse_media_url(struct parse *p, json_t *v, struct manifest_media *m
         fail(p, "url", "%s, got %s", why,
              describe(json_object_get(v, "url"), got, sizeof(got)));
     }
+    /* Media of a manifest from a web server are fetched and checked by
+     * network sync, which fills in path and ready; there "/x.png" names a
+     * file on the server, not on the terminal. */
+    if (source_is_http(p->url)) {
+        free(media->path);
+        media->path = NULL;
+    }
     media->ready = media->path != NULL;
 }
 

@@ -43,6 +43,13 @@ static const struct load_case load_cases[] = {
     {"display = { layout = \"split\"; upper_display = 1; lower_display = 1; };", true, NULL},
     {"log : { level = \"debug\" }", true, NULL},
     {"\xef\xbb\xbf" "audio = {\r\n  volume = 5;\r\n};\r\n", true, NULL},
+    {"schedule = { poll_seconds = 1; connect_timeout_s = 1; timeout_s = 1; };", true, NULL},
+    {"schedule = { poll_seconds = 86400; connect_timeout_s = 300; timeout_s = 3600; };",
+     true, NULL},
+    {"cache = { max_mb = 0; };", true, NULL},
+    {"cache = { max_mb = 1048576; };", true, NULL},
+    {"network = { proxy = \"http://10.0.0.1:3128\"; };", true, NULL},
+    {"network = { proxy = \"socks5h://proxy.lan:1080\"; ca_file = \"\"; };", true, NULL},
 
     /* Syntax. */
     {"display = { width = ; };", false, "t.cfg:1: syntax error\n"},
@@ -118,6 +125,28 @@ static const struct load_case load_cases[] = {
      "t.cfg:1: schedule.url: must be empty or start with file://, http://, https:// or /, "
      "got 'ftp://host/m.json'\n"},
     {"schedule = { url = \"manifest.json\"; };", false, "schedule.url: must be empty"},
+    {"schedule = { poll_seconds = 0; };", false,
+     "t.cfg:1: schedule.poll_seconds: must be between 1 and 86400, got 0\n"},
+    {"schedule = { poll_seconds = 86401; };", false,
+     "schedule.poll_seconds: must be between 1 and 86400, got 86401\n"},
+    {"schedule = { poll_seconds = \"60\"; };", false,
+     "schedule.poll_seconds: expected an integer, got a string\n"},
+    {"schedule = { connect_timeout_s = 0; };", false,
+     "schedule.connect_timeout_s: must be between 1 and 300, got 0\n"},
+    {"schedule = { timeout_s = 3601; };", false,
+     "schedule.timeout_s: must be between 1 and 3600, got 3601\n"},
+    {"cache = { max_mb = -1; };", false, "cache.max_mb: must be between 0 and 1048576, got -1\n"},
+    {"schedule = { pol_seconds = 5; };", false,
+     "unknown key 'schedule.pol_seconds', did you mean 'schedule.poll_seconds'?\n"},
+    {"network = { proxy = \"proxy.lan:3128\"; };", false,
+     "t.cfg:1: network.proxy: must be empty or an address such as"},
+    {"network = { proxy = \"http://\"; };", false, "network.proxy: must be empty or an address"},
+    {"network = { proxy = \"http://a b:1\"; };", false,
+     "network.proxy: must be an address without spaces or special characters, "
+     "got 'http://a b:1'\n"},
+    {"network = { ca_file = \"/nonexistent/ca.pem\"; };", false,
+     "t.cfg:1: network.ca_file: cannot read /nonexistent/ca.pem: No such file or directory\n"},
+    {"network = { ca_file = 1; };", false, "network.ca_file: expected a string, got an integer\n"},
     {"display = {\n  layout = \"dual\";\n  lower_display = 0;\n};", false,
      "t.cfg:3: display.lower_display: must differ from display.upper_display"},
     {"display = {\n  layout = \"dual\";\n  upper_display = 1;\n};", false,
@@ -197,6 +226,13 @@ static void check_defaults(const struct config *cfg, const char *what)
     CHECK(cfg->n_tags == 0, "%s: %d tags", what, cfg->n_tags);
     CHECK_STR(cfg->schedule_url, "");
     CHECK_STR(cfg->cache_dir, "");
+    CHECK(cfg->poll_seconds == 60, "%s: poll %d", what, cfg->poll_seconds);
+    CHECK(cfg->connect_timeout_s == 10, "%s: connect timeout %d", what,
+          cfg->connect_timeout_s);
+    CHECK(cfg->timeout_s == 30, "%s: timeout %d", what, cfg->timeout_s);
+    CHECK(cfg->cache_max_mb == 0, "%s: cache cap %d", what, cfg->cache_max_mb);
+    CHECK_STR(cfg->proxy, "");
+    CHECK_STR(cfg->ca_file, "");
     CHECK(cfg->fullscreen, "%s: fullscreen", what);
     CHECK(cfg->window_width == 540, "%s: width %d", what, cfg->window_width);
     CHECK(cfg->window_height == 960, "%s: height %d", what, cfg->window_height);
@@ -243,8 +279,10 @@ static void test_values(void)
         "  id = \"b7-u2-lobby\";\n"
         "  tags = { community = \"Riverside\"; building = \"7\"; unit = \"2\"; };\n"
         "};\n"
-        "schedule = { url = \"file:///srv/lianbo/manifest.json\"; };\n"
-        "cache = { dir = \"/var/cache/lianbo\"; };\n"
+        "schedule = { url = \"https://signs.example.com/b7/m.json\"; poll_seconds = 300;\n"
+        "  connect_timeout_s = 5; timeout_s = 20; };\n"
+        "cache = { dir = \"/var/cache/lianbo\"; max_mb = 2048; };\n"
+        "network = { proxy = \"http://proxy.lan:3128\"; };\n"
         "display = {\n"
         "  fullscreen = false; width = 1080; height = 1920; rotation = 90;\n"
         "  layout = \"dual\"; split = 0.25; upper_display = 1; lower_display = 0;\n"
@@ -264,8 +302,14 @@ static void test_values(void)
         CHECK_STR(config_tag(cfg, "building"), "7");
         CHECK_STR(config_tag(cfg, "unit"), "2");
         CHECK(config_tag(cfg, "floor") == NULL, "tag that is not set");
-        CHECK_STR(cfg->schedule_url, "file:///srv/lianbo/manifest.json");
+        CHECK_STR(cfg->schedule_url, "https://signs.example.com/b7/m.json");
+        CHECK(cfg->poll_seconds == 300, "poll %d", cfg->poll_seconds);
+        CHECK(cfg->connect_timeout_s == 5, "connect timeout %d", cfg->connect_timeout_s);
+        CHECK(cfg->timeout_s == 20, "timeout %d", cfg->timeout_s);
         CHECK_STR(cfg->cache_dir, "/var/cache/lianbo");
+        CHECK(cfg->cache_max_mb == 2048, "cache cap %d", cfg->cache_max_mb);
+        CHECK_STR(cfg->proxy, "http://proxy.lan:3128");
+        CHECK_STR(cfg->ca_file, "");
         CHECK(!cfg->fullscreen, "fullscreen");
         CHECK(cfg->window_width == 1080, "width %d", cfg->window_width);
         CHECK(cfg->window_height == 1920, "height %d", cfg->window_height);
@@ -330,13 +374,15 @@ static void test_readable_files(void)
 
     snprintf(text, sizeof(text),
              "fonts = { regular = \"%s\"; bold = \"%s\"; };\n"
-             "display = { fallback_image = \"%s\"; };\n", font, font, font);
+             "display = { fallback_image = \"%s\"; };\n"
+             "network = { ca_file = \"%s\"; };\n", font, font, font, font);
     struct config *cfg = load(text, &messages);
     CHECK(cfg != NULL, "readable files refused:\n%s", messages);
     if (cfg) {
         CHECK_STR(cfg->font_regular, font);
         CHECK_STR(cfg->font_bold, font);
         CHECK_STR(cfg->fallback_image, font);
+        CHECK_STR(cfg->ca_file, font);
     }
     config_free(cfg);
     free(messages);
