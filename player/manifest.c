@@ -1133,6 +1133,28 @@ struct manifest *manifest_copy(const struct manifest *src)
     return m;
 }
 
+static bool same_string(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_color(struct color a, struct color b)
+{
+    return a.r == b.r && a.g == b.g && a.b == b.b && a.a == b.a;
+}
+
+bool manifest_item_equal(const struct manifest_item *a, const struct manifest_item *b)
+{
+    const char *media_a = a->media ? a->media->path : NULL;
+    const char *media_b = b->media ? b->media->path : NULL;
+    return same_string(a->id, b->id) && a->type == b->type && a->duration == b->duration &&
+           a->fit == b->fit && a->play == b->play && a->volume == b->volume &&
+           same_string(media_a, media_b) && same_string(a->title, b->title) &&
+           same_string(a->body, b->body) && same_string(a->qr, b->qr) &&
+           same_string(a->caption, b->caption) && same_color(a->fg, b->fg) &&
+           same_color(a->bg, b->bg);
+}
+
 struct manifest *manifest_ref(struct manifest *m)
 {
     atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);

@@ -107,6 +107,11 @@ struct manifest *manifest_parse(const char *text, size_t len, const char *url, F
  */
 struct manifest *manifest_copy(const struct manifest *m);
 
+/* Whether A and B show the same thing (same id, type, timing, words and
+ * media file), so that one can stay on screen when a new schedule
+ * replaces the other's. */
+bool manifest_item_equal(const struct manifest_item *a, const struct manifest_item *b);
+
 struct manifest *manifest_ref(struct manifest *m);
 void manifest_unref(struct manifest *m); /* accepts NULL */
 

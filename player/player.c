@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <SDL.h>
@@ -13,6 +14,7 @@
 #include <SDL_ttf.h>
 
 #include "net/source.h"
+#include "net/sync.h"
 #include "player/audio.h"
 #include "player/loader.h"
 #include "player/log.h"
@@ -74,7 +76,9 @@ struct zone {
     SDL_Texture *vtex;    /* the video's current frame */
     Uint32 vtex_format;
     int vtex_w, vtex_h;
-    long item;            /* index in the playlist, -1 for none */
+    long item;            /* index in SHOWN's playlist, -1 for none */
+    struct manifest *shown; /* the schedule the item on screen came from */
+    bool stale;           /* a new schedule dropped it: replace it at once */
     bool on_fallback;
     double until;         /* when the current page has had its time */
 
@@ -111,6 +115,15 @@ struct player {
     double crossfade;     /* seconds */
     bool dirty;
     char *cache_dir;
+
+    /* Where the schedule comes from: a sync thread for http(s), or a
+     * local file looked at again every poll interval. */
+    struct sync *sync;
+    Uint32 sync_event;
+    const char *url;
+    struct stat file_seen;
+    double next_file_check;
+
     bool overlay_moving;  /* a ticker crawls: frames are due continuously */
     FILE *trace;          /* --trace-frames, for tests: one line a frame */
     double trace_start;
@@ -130,6 +143,12 @@ static void on_sigusr1(int sig)
 static const struct manifest_item *zone_item(struct zone *z, size_t i)
 {
     return &z->p->manifest->zones[z->id].items[i];
+}
+
+/* The item on screen; only while z->item >= 0. */
+static const struct manifest_item *cur_item(struct zone *z)
+{
+    return &z->shown->zones[z->id].items[z->item];
 }
 
 static void zone_submit(struct zone *z, enum loader_kind kind, size_t item)
@@ -206,6 +225,9 @@ static void clear_current(struct zone *z, double now)
     z->vtex = NULL;
     z->on_fallback = false;
     z->item = -1;
+    z->stale = false;
+    manifest_unref(z->shown);
+    z->shown = NULL;
     z->p->dirty = true;
 }
 
@@ -318,6 +340,7 @@ static void zone_switch(struct zone *z, double now)
     }
     z->page = 0;
     z->item = (long)index;
+    z->shown = manifest_ref(z->p->manifest);
     z->until = now + item->duration;
     z->p->dirty = true;
     log_debug("%s: showing %s %s", manifest_zone_name(z->id),
@@ -411,7 +434,7 @@ static double zone_remaining(struct zone *z, double now)
 {
     if (z->item < 0 || z->on_fallback)
         return 0;
-    const struct manifest_item *item = zone_item(z, (size_t)z->item);
+    const struct manifest_item *item = cur_item(z);
     if (!z->video)
         return fmax(z->until - now, 0) + item->duration * (z->n_pages - 1 - z->page);
     double left = video_remaining(z->video, now);
@@ -425,14 +448,14 @@ static void zone_pump(struct zone *z, double now)
 {
     if (z->busy || z->has_ready || !z->p->manifest)
         return;
-    size_t after = z->item >= 0 ? (size_t)z->item : z->n_items;
+    size_t after = z->item >= 0 && !z->stale ? (size_t)z->item : z->n_items;
     long next = playlist_next(&z->pl, after, now);
     if (next < 0)
         return;
     const struct manifest_item *item = zone_item(z, (size_t)next);
     /* A still item alone in its rotation simply stays up; a video is
      * opened again so that it restarts without a gap. */
-    if (next == z->item && !z->on_fallback && item->type != ITEM_VIDEO)
+    if (next == z->item && !z->on_fallback && !z->stale && item->type != ITEM_VIDEO)
         return;
     if (item->type == ITEM_VIDEO) {
         if (zone_remaining(z, now) <= VIDEO_PRELOAD_S)
@@ -444,6 +467,8 @@ static void zone_pump(struct zone *z, double now)
 /* Whether the item on screen has had its time at NOW. */
 static bool item_done(struct zone *z, const struct manifest_item *item, double now)
 {
+    if (z->stale)
+        return true;
     if (!z->video)
         return now >= z->until && z->page + 1 >= z->n_pages;
     if (video_starved_for(z->video, now) > VIDEO_STALL_S) {
@@ -503,13 +528,13 @@ static double zone_tick(struct zone *z, double now)
     bool showing = z->n_pages > 0 || z->video || z->on_fallback;
     bool done = false;
     if (z->item >= 0)
-        done = item_done(z, zone_item(z, (size_t)z->item), now);
+        done = item_done(z, cur_item(z), now);
     if (z->has_ready && (!showing || z->on_fallback || done))
         zone_switch(z, now);
 
     bool nothing_coming = !z->busy && !z->has_ready;
-    if (nothing_coming && z->n_pages == 0 && !z->video &&
-        (z->n_items == 0 || playlist_next(&z->pl, z->n_items, now) < 0))
+    bool playable = z->n_items > 0 && playlist_next(&z->pl, z->n_items, now) >= 0;
+    if (nothing_coming && !playable && ((z->n_pages == 0 && !z->video) || z->stale))
         show_fallback(z, now);
 
     if (z->fade_from) {
@@ -530,7 +555,7 @@ static double zone_tick(struct zone *z, double now)
     if (z->item < 0)
         return wake;
 
-    const struct manifest_item *item = zone_item(z, (size_t)z->item);
+    const struct manifest_item *item = cur_item(z);
     if (!z->busy && !z->has_ready) {
         double left = zone_remaining(z, now);
         if (left > VIDEO_PRELOAD_S && isfinite(left))
@@ -568,7 +593,7 @@ static double zone_tick(struct zone *z, double now)
 /* Draws the zone's video frame upright and fitted or filling the zone. */
 static void draw_video(struct zone *z, SDL_Renderer *r, const SDL_Rect *zone, Uint8 alpha)
 {
-    const struct manifest_item *item = zone_item(z, (size_t)z->item);
+    const struct manifest_item *item = cur_item(z);
     int dw, dh, rotation;
     video_geometry(z->video, &dw, &dh, &rotation);
     bool sideways = rotation == 90 || rotation == 270;
@@ -641,7 +666,7 @@ static void trace_frame(struct player *p, int i, double now)
         SDL_Rect at = {wx, wy, 1, 1};
         SDL_RenderReadPixels(o->renderer, &at, SDL_PIXELFORMAT_ARGB8888, &px, 4);
         const char *id = z->on_fallback ? "(fallback)"
-                         : z->item >= 0 ? zone_item(z, (size_t)z->item)->id
+                         : z->item >= 0 ? cur_item(z)->id
                                         : "(none)";
         fprintf(p->trace, " %s=%s:%06x", manifest_zone_name(z->id), id,
                 (unsigned)(px & 0xffffff));
@@ -729,13 +754,114 @@ static struct manifest *load_manifest(const char *url)
     return m;
 }
 
+/* Builds the zone's rotation from the schedule in force, leaving out
+ * items whose media is not verified yet. */
+static bool zone_load_playlist(struct zone *z)
+{
+    playlist_finish(&z->pl);
+    const struct manifest *m = z->p->manifest;
+    z->n_items = m ? m->zones[z->id].n_items : 0;
+    if (!playlist_init(&z->pl, z->n_items))
+        return false;
+    for (size_t i = 0; i < z->n_items; i++) {
+        const struct manifest_item *item = zone_item(z, i);
+        playlist_hold(&z->pl, i, item->media && !item->media->ready);
+    }
+    return true;
+}
+
+/*
+ * Moves the zone onto the schedule just adopted. The item on screen stays
+ * if the new schedule still has it unchanged; otherwise it is replaced as
+ * soon as the next item is ready (or by the fallback), never after its
+ * slot. What was being prepared from the old schedule is dropped.
+ */
+static void zone_adopt(struct zone *z, double now)
+{
+    if (z->has_ready && !z->next_video)
+        loader_result_finish(&z->ready);
+    video_destroy(z->next_video);
+    z->next_video = NULL;
+    z->has_ready = false;
+    z->busy = false;
+    zone_load_playlist(z);
+
+    if (z->item < 0 || z->on_fallback)
+        return;
+    const struct manifest_item *cur = cur_item(z);
+    for (size_t i = 0; i < z->n_items; i++) {
+        const struct manifest_item *item = zone_item(z, i);
+        bool ready = !item->media || item->media->ready;
+        if (ready && manifest_item_equal(cur, item)) {
+            manifest_unref(z->shown);
+            z->shown = manifest_ref(z->p->manifest);
+            z->item = (long)i;
+            return;
+        }
+    }
+    log_info("%s: %s is not in the new schedule; replacing it now", manifest_zone_name(z->id),
+             cur->id);
+    z->stale = true;
+    (void)now;
+}
+
+static void adopt_manifest(struct player *p, struct manifest *m, double now)
+{
+    size_t ready = 0, total = 0;
+    for (size_t i = 0; i < m->n_media; i++) {
+        total++;
+        ready += m->media[i].ready;
+    }
+    log_info("schedule version %lld: %zu upper, %zu lower item(s), %zu of %zu media ready",
+             (long long)m->version, m->zones[ZONE_UPPER].n_items, m->zones[ZONE_LOWER].n_items,
+             ready, total);
+    struct manifest *old = p->manifest;
+    p->manifest = m;
+    for (int i = 0; i < ZONE_COUNT; i++)
+        zone_adopt(&p->zones[i], now);
+    manifest_unref(old);
+    p->dirty = true;
+}
+
+/* Called on the sync thread: hands the manifest to the render thread. */
+static void on_publish(struct manifest *m, void *ud)
+{
+    struct player *p = ud;
+    SDL_Event ev = {.type = p->sync_event};
+    ev.user.data1 = m;
+    if (SDL_PushEvent(&ev) != 1)
+        manifest_unref(m);
+}
+
+/* A local schedule file is read again when it changes. */
+static void check_schedule_file(struct player *p, double now)
+{
+    if (p->sync || !p->url || now < p->next_file_check)
+        return;
+    p->next_file_check = now + p->cfg->poll_seconds;
+    char *path = manifest_resolve_path(p->url, p->url);
+    struct stat st;
+    bool changed = path && stat(path, &st) == 0 &&
+                   (st.st_mtim.tv_sec != p->file_seen.st_mtim.tv_sec ||
+                    st.st_mtim.tv_nsec != p->file_seen.st_mtim.tv_nsec ||
+                    st.st_size != p->file_seen.st_size || st.st_ino != p->file_seen.st_ino);
+    free(path);
+    if (!changed)
+        return;
+    p->file_seen = st;
+    struct manifest *m = load_manifest(p->url);
+    if (m)
+        adopt_manifest(p, m, now);
+    else
+        log_warn("the changed schedule %s is not usable; the current one stays", p->url);
+}
+
 static bool zones_init(struct player *p)
 {
     for (int i = 0; i < ZONE_COUNT; i++) {
         struct zone *z = &p->zones[i];
         *z = (struct zone){.id = (enum zone_id)i, .p = p, .item = -1};
-        z->n_items = p->manifest ? p->manifest->zones[i].n_items : 0;
-        if (!playlist_init(&z->pl, z->n_items))
+        if (!zone_load_playlist(z))
             return false;
         zone_submit(z, LOADER_FALLBACK, 0);
     }
@@ -752,6 +878,7 @@ static void zones_finish(struct player *p)
         video_destroy(z->video);
         if (z->vtex)
             SDL_DestroyTexture(z->vtex);
+        manifest_unref(z->shown);
         end_fade(z);
         destroy_pages(z->pages, z->n_pages);
         if (z->fallback)
@@ -762,6 +889,10 @@ static void zones_finish(struct player *p)
 
 static bool handle_event(struct player *p, const SDL_Event *ev, bool windowed)
 {
+    if (ev->type == p->sync_event) {
+        adopt_manifest(p, ev->user.data1, now_s());
+        return true;
+    }
     switch (ev->type) {
     case SDL_QUIT:
         log_info("quit requested");
@@ -796,6 +927,7 @@ static int run_loop(struct player *p, const struct player_options *opts)
                 zone_receive(&p->zones[res.job.zone], &res, now);
         }
 
+        check_schedule_file(p, now);
         double wake = now + IDLE_WAKE_S;
         bool covered[ZONE_COUNT];
         wake = fmin(wake, overlay_update(p->overlay, time(NULL), now, covered));
@@ -832,6 +964,15 @@ static int run_loop(struct player *p, const struct player_options *opts)
             } while (SDL_PollEvent(&ev));
         }
     }
+}
+
+/* Releases schedules published but never adopted (still queued). */
+static void drop_published(struct player *p)
+{
+    SDL_Event ev;
+    while (p->sync_event &&
+           SDL_PeepEvents(&ev, 1, SDL_GETEVENT, p->sync_event, p->sync_event) == 1)
+        manifest_unref(ev.user.data1);
 }
 
 static bool media_init(void)
@@ -917,18 +1058,34 @@ int player_run(const struct config *cfg, const struct player_options *opts)
     if (!p.overlay)
         goto out_zones;
 
-    if (url)
+    p.url = url;
+    p.sync_event = SDL_RegisterEvents(1);
+    if (url && source_is_http(url)) {
+        /* The sync thread hands over the cached schedule at once, then
+         * whatever the server has. */
+        p.sync = sync_create(cfg, p.cache_dir, on_publish, &p);
+        if (!p.sync)
+            log_error("cannot start the network thread for %s", url);
+    } else if (url) {
+        char *path = manifest_resolve_path(url, url);
+        if (!path || stat(path, &p.file_seen) != 0)
+            memset(&p.file_seen, 0, sizeof(p.file_seen));
+        free(path);
         p.manifest = load_manifest(url);
-    if (!p.manifest)
-        log_warn("no usable schedule; every zone shows the fallback");
+        p.next_file_check = now_s() + cfg->poll_seconds;
+        if (!p.manifest)
+            log_warn("no usable schedule; every zone shows the fallback");
+    }
     if (!zones_init(&p))
         goto out_zones;
 
     status = run_loop(&p, opts);
 
 out_zones:
-    /* The loader goes first: it may still hold manifest references and be
-     * using the fonts. */
+    /* The sync thread stops first so that nothing new arrives; then the
+     * loader, which may still hold manifest references and use the fonts. */
+    sync_destroy(p.sync);
+    drop_published(&p);
     loader_destroy(p.loader);
     overlay_destroy(p.overlay);
     zones_finish(&p);

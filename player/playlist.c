@@ -19,7 +19,12 @@ void playlist_finish(struct playlist *pl)
 
 static bool may_try(const struct playlist_entry *e, double now)
 {
-    return e->failures == 0 || now >= e->retry_at;
+    return !e->held && (e->failures == 0 || now >= e->retry_at);
+}
+
+void playlist_hold(struct playlist *pl, size_t i, bool held)
+{
+    pl->entries[i].held = held;
 }
 
 long playlist_next(const struct playlist *pl, size_t after, double now)

@@ -17,6 +17,8 @@
 struct playlist_entry {
     unsigned failures;
     double retry_at; /* seconds, same clock as the caller's NOW */
+    bool held;       /* left out for now: media still downloading, or not
+                      * scheduled at this hour; not a failure */
 };
 
 struct playlist {
@@ -37,6 +39,9 @@ long playlist_next(const struct playlist *pl, size_t after, double now);
 /* Records that item I failed at NOW; returns true on its first failure in
  * a row, the one worth a warning in the log. */
 bool playlist_failed(struct playlist *pl, size_t i, double now);
+
+/* Leaves item I out of the rotation, or lets it back in. */
+void playlist_hold(struct playlist *pl, size_t i, bool held);
 
 /* Records that item I played; clears its failures. */
 void playlist_succeeded(struct playlist *pl, size_t i);

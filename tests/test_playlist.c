@@ -71,8 +71,25 @@ static void test_all_failing(void)
     playlist_finish(&pl);
 }
 
+static void test_held(void)
+{
+    struct playlist pl;
+    playlist_init(&pl, 3);
+    /* Item 1's media is still downloading: left out, but not failed. */
+    playlist_hold(&pl, 1, true);
+    CHECK(playlist_next(&pl, 0, 0) == 2, "held item skipped");
+    CHECK(playlist_next_retry(&pl) == 0, "a held item is not waiting for a retry");
+    playlist_hold(&pl, 0, true);
+    playlist_hold(&pl, 2, true);
+    CHECK(playlist_next(&pl, pl.n, 0) == -1, "all held: fallback");
+    playlist_hold(&pl, 1, false);
+    CHECK(playlist_next(&pl, pl.n, 0) == 1, "verified: back in the rotation");
+    playlist_finish(&pl);
+}
+
 int main(void)
 {
+    test_held();
     test_order();
     test_empty();
     test_failures();
