@@ -82,6 +82,11 @@ static field_check_fn check_device_id;
 static field_check_fn check_url;
 static field_check_fn check_readable;
 static field_check_fn check_proxy;
+static field_check_fn check_timezone;
+static field_check_fn check_clock_time;
+
+static const char *const hwdecs[] = {"auto", "none", "v4l2m2m", "drm", "vaapi", NULL};
+static const char *const zone_names[] = {"upper", "lower", NULL};
 
 static const int rotations[] = {0, 90, 180, 270};
 
@@ -105,6 +110,7 @@ static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL}
 static const struct field schema[] = {
     STRING_KEY("device.id", device_id, check_device_id, ""),
     {.path = "device.tags", .kind = FIELD_TAGS},
+    STRING_KEY("device.timezone", timezone, check_timezone, ""),
     STRING_KEY("schedule.url", schedule_url, check_url, ""),
     /* One second is allowed for tests; a terminal in service polls far
      * less often (lianbo.cfg says so). */
@@ -129,6 +135,17 @@ static const struct field schema[] = {
     INT_KEY("display.lower_display", lower_display, 0, 7, 1),
     INT_KEY("display.crossfade_ms", crossfade_ms, 0, 5000, 400),
     STRING_KEY("display.fallback_image", fallback_image, check_readable, ""),
+    STRING_KEY("display.power_on", power_on, check_clock_time, ""),
+    STRING_KEY("display.power_off", power_off, check_clock_time, ""),
+    STRING_KEY("display.power_on_command", power_on_command, NULL, ""),
+    STRING_KEY("display.power_off_command", power_off_command, NULL, ""),
+    {.path = "video.hwdec", .kind = FIELD_STRING, .offset = AT(video_hwdec),
+     .choices = hwdecs, .default_string = "auto"},
+    STRING_KEY("alerts.url", alerts_url, check_url, ""),
+    INT_KEY("alerts.poll_seconds", alerts_poll_seconds, 1, 3600, 5),
+    INT_KEY("alerts.ticker_speed", ticker_speed, 10, 2000, 120),
+    {.path = "alerts.ticker_zone", .kind = FIELD_STRING, .offset = AT(ticker_zone),
+     .choices = zone_names, .default_string = "lower"},
     BOOL_KEY("audio.enabled", audio, true),
     INT_KEY("audio.volume", volume, 0, 100, 80),
     STRING_KEY("fonts.regular", font_regular, check_readable, ""),
@@ -297,6 +314,41 @@ static bool check_proxy(const char *value, char *why, size_t why_size)
 
 /* Fonts and the fallback image are read long after start-up; finding out
  * then that the path is wrong would leave a blank zone with no warning. */
+/* A time zone name as the system knows it, such as Asia/Shanghai. */
+static bool check_timezone(const char *value, char *why, size_t why_size)
+{
+    char echo[ECHO_BUF], path[512];
+    if (!*value)
+        return true;
+    text_escape(value, echo, sizeof(echo));
+    if (strstr(value, "..") || value[0] == '/') {
+        snprintf(why, why_size, "must be a zone name such as Asia/Shanghai, got '%s'", echo);
+        return false;
+    }
+    snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", value);
+    if (access(path, R_OK) != 0) {
+        snprintf(why, why_size, "unknown time zone '%s' (is the tzdata package installed?)",
+                 echo);
+        return false;
+    }
+    return true;
+}
+
+/* A wall-clock time of day, HH:MM. */
+static bool check_clock_time(const char *value, char *why, size_t why_size)
+{
+    char echo[ECHO_BUF];
+    int h, m, n = 0;
+    if (!*value)
+        return true;
+    if (sscanf(value, "%2d:%2d%n", &h, &m, &n) == 2 && n == 5 && value[n] == '\0' && h >= 0 &&
+        h < 24 && m >= 0 && m < 60)
+        return true;
+    snprintf(why, why_size, "must be a time of day such as 07:30, got '%s'",
+             text_escape(value, echo, sizeof(echo)));
+    return false;
+}
+
 static bool check_readable(const char *value, char *why, size_t why_size)
 {
     char echo[ECHO_BUF];

@@ -29,6 +29,7 @@ struct config {
     char *device_id;
     struct config_tag *tags;
     int n_tags;
+    char *timezone;      /* "" means the system's */
 
     char *schedule_url;  /* file://, http:// or https://; "" means the bundled demo */
     int poll_seconds;    /* between two looks at an http(s) schedule */
@@ -50,6 +51,18 @@ struct config {
     int lower_display;
     int crossfade_ms;    /* 0 disables the cross-fade */
     char *fallback_image;/* "" means show the device name instead */
+
+    char *power_on;      /* "HH:MM" the screen comes on; "" means always on */
+    char *power_off;     /* "HH:MM" it goes dark */
+    char *power_on_command;  /* run when it comes on (HDMI-CEC); "" for none */
+    char *power_off_command;
+
+    char *video_hwdec;   /* "auto", "none", "v4l2m2m", "drm" or "vaapi" */
+
+    char *alerts_url;    /* "" means alerts are off */
+    int alerts_poll_seconds;
+    int ticker_speed;    /* pixels per second */
+    char *ticker_zone;   /* "upper" or "lower" */
 
     bool audio;
     int volume;          /* 0..100 */

@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "player/log.h"
 #include "player/player.h"
+#include "player/schedule.h"
 
 static void usage(FILE *out)
 {
@@ -135,6 +136,10 @@ int main(int argc, char **argv)
     if (log_level_from_name(cfg->log_level, &level))
         log_set_level(level);
     log_info("lianbo %s starting as %s", LIANBO_VERSION, cfg->device_id);
+    /* Before any thread starts: changing the time zone is not thread-safe. */
+    char why[256];
+    if (cfg->timezone[0] && !schedule_set_timezone(cfg->timezone, why, sizeof(why)))
+        log_warn("time zone %s not used: %s", cfg->timezone, why);
 
     int status = player_run(cfg, &opts);
     config_free(cfg);

@@ -384,7 +384,7 @@ static void open_video(struct zone *z, size_t index)
         .audio = z->p->audio,
         .gain = item->volume / 100.0,
         .loop = item->play == PLAY_LOOP,
-        .hwdec = "auto",
+        .hwdec = z->p->cfg->video_hwdec,
     };
     z->next_item = index;
     z->busy = true;
@@ -1050,8 +1050,8 @@ int player_run(const struct config *cfg, const struct player_options *opts)
     struct overlay_params op = {
         .display = p.display,
         .loader = p.loader,
-        .ticker_zone = ZONE_LOWER,
-        .ticker_speed = 120,
+        .ticker_zone = strcmp(cfg->ticker_zone, "upper") == 0 ? ZONE_UPPER : ZONE_LOWER,
+        .ticker_speed = cfg->ticker_speed,
         .tickets = &p.tickets,
     };
     p.overlay = overlay_create(&op);

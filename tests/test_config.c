@@ -51,6 +51,23 @@ static const struct load_case load_cases[] = {
     {"network = { proxy = \"http://10.0.0.1:3128\"; };", true, NULL},
     {"network = { proxy = \"socks5h://proxy.lan:1080\"; ca_file = \"\"; };", true, NULL},
 
+    {"device = { timezone = \"Asia/Shanghai\"; };", true, NULL},
+    {"display = { power_off = \"23:30\"; power_on = \"07:00\"; };", true, NULL},
+    {"video = { hwdec = \"none\"; };", true, NULL},
+    {"alerts = { url = \"https://example.org/alerts.json\"; poll_seconds = 1; };", true, NULL},
+    {"alerts = { ticker_zone = \"upper\"; ticker_speed = 2000; };", true, NULL},
+    {"device = {\n  timezone = \"Mars/Olympus\";\n};", false,
+     "t.cfg:2: device.timezone: unknown time zone 'Mars/Olympus'"},
+    {"device = { timezone = \"../../etc/passwd\"; };", false,
+     "t.cfg:1: device.timezone: must be a zone name"},
+    {"display = { power_off = \"7:5\"; };", false,
+     "t.cfg:1: display.power_off: must be a time of day such as 07:30, got '7:5'"},
+    {"display = { power_on = \"24:00\"; };", false, "display.power_on: must be a time of day"},
+    {"video = { hwdec = \"cuda\"; };", false, "video.hwdec"},
+    {"alerts = { poll_seconds = 0; };", false, "alerts.poll_seconds"},
+    {"alerts = { url = \"ftp://x\"; };", false, "alerts.url: must be empty or start with"},
+    {"alerts = { ticker_zone = \"middle\"; };", false, "alerts.ticker_zone"},
+
     /* Syntax. */
     {"display = { width = ; };", false, "t.cfg:1: syntax error\n"},
     {"audio = {\n  volume = 1;\n  volume = 2;\n};", false,
