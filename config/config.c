@@ -130,7 +130,7 @@ static const struct field schema[] = {
     {.path = "display.layout", .kind = FIELD_CHOICE, .offset = AT(layout),
      .choices = layouts, .default_number = CONFIG_LAYOUT_SPLIT},
     {.path = "display.split", .kind = FIELD_FLOAT, .offset = AT(split),
-     .min = 0.1, .max = 0.9, .default_number = 0.5},
+     .min = 0.1, .max = 1.0, .default_number = 0.5},
     INT_KEY("display.upper_display", upper_display, 0, 7, 0),
     INT_KEY("display.lower_display", lower_display, 0, 7, 1),
     INT_KEY("display.crossfade_ms", crossfade_ms, 0, 5000, 400),

@@ -46,7 +46,7 @@ struct config {
     int window_height;
     int rotation;        /* 0, 90, 180 or 270 degrees, clockwise */
     enum config_layout layout;
-    double split;        /* share of the height the upper zone gets, 0.1..0.9 */
+    double split;        /* share of the height the upper zone gets, 0.1..1.0 */
     int upper_display;
     int lower_display;
     int crossfade_ms;    /* 0 disables the cross-fade */

@@ -13,6 +13,14 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "build-config.h"
+
+/* A transfer slower than LOW_SPEED_BYTES a second for LOW_SPEED_S seconds
+ * is abandoned: even a poor 4G link moves far more than that, and a server
+ * dripping a byte at a time would otherwise hold the thread forever. */
+#define LOW_SPEED_BYTES 100L
+#define LOW_SPEED_S 60L
+
 /* Longest header value kept (ETag, Last-Modified, Date, Content-Range).
  * Real ones are well under 100 bytes; a longer one is not trusted, and it
  * would be sent back in the next request. */
@@ -446,4 +454,25 @@ void fetch_reply_finish(struct fetch_reply *reply)
     free(reply->effective_url);
     free(reply->body);
     memset(reply, 0, sizeof(*reply));
+}
+
+struct fetch_request fetch_request_base(const char *user_agent, const char *proxy,
+                                        const char *ca_file, long connect_timeout_s,
+                                        const atomic_bool *cancel)
+{
+    return (struct fetch_request){
+        .user_agent = user_agent,
+        .proxy = proxy,
+        .ca_file = ca_file,
+        .connect_timeout_s = connect_timeout_s,
+        .low_speed_bytes = LOW_SPEED_BYTES,
+        .low_speed_s = LOW_SPEED_S,
+        .max_bytes = -1,
+        .cancel = cancel,
+    };
+}
+
+void fetch_user_agent(char *buf, size_t len, const char *device_id)
+{
+    snprintf(buf, len, "lianbo/%s (%s)", LIANBO_VERSION, device_id);
 }

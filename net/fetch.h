@@ -57,6 +57,19 @@ struct fetch_reply {
 };
 
 /*
+ * The parts of a request every lianbo transfer shares: who asks, through
+ * which proxy, trusting which certificates, how long to wait for a
+ * connection, the floor on the transfer speed, and the flag that cancels
+ * it. The strings are kept as pointers; URL and limits are the caller's.
+ */
+struct fetch_request fetch_request_base(const char *user_agent, const char *proxy,
+                                        const char *ca_file, long connect_timeout_s,
+                                        const atomic_bool *cancel);
+
+/* Writes "lianbo/VERSION (DEVICE_ID)", the User-Agent of every request. */
+void fetch_user_agent(char *buf, size_t len, const char *device_id);
+
+/*
  * Fetches REQUEST.url into memory. True when a reply came (any status:
  * look at CODE); false otherwise, with the reason in REPLY.error. A 304
  * reply has no body. Either way release REPLY with fetch_reply_finish().

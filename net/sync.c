@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "build-config.h"
 #include "net/cache.h"
 #include "net/fetch.h"
 #include "net/source.h"
@@ -28,12 +27,6 @@
 /* Share by which each poll interval is varied either way, so terminals
  * powered on together do not ask the server at the same moment forever. */
 #define POLL_JITTER 0.10
-
-/* A transfer slower than LOW_SPEED_BYTES a second for LOW_SPEED_S seconds
- * is abandoned: even a poor 4G link moves far more than that, and a server
- * dripping a byte at a time would otherwise hold the thread forever. */
-#define LOW_SPEED_BYTES 100L
-#define LOW_SPEED_S 60L
 
 /* Longest single media transfer, seconds (at least the poll interval):
  * then it stops and goes on from where it was with a Range request, so
@@ -226,16 +219,8 @@ static void log_text(enum log_level level, const char *text)
 
 static struct fetch_request base_request(const struct sync *s)
 {
-    return (struct fetch_request){
-        .user_agent = s->user_agent,
-        .proxy = s->proxy,
-        .ca_file = s->ca_file,
-        .connect_timeout_s = s->connect_timeout_s,
-        .low_speed_bytes = LOW_SPEED_BYTES,
-        .low_speed_s = LOW_SPEED_S,
-        .max_bytes = -1,
-        .cancel = &s->stop,
-    };
+    return fetch_request_base(s->user_agent, s->proxy, s->ca_file, s->connect_timeout_s,
+                              &s->stop);
 }
 
 /* The hashes of the schedule in use: what the cache must keep. Caller
@@ -818,7 +803,7 @@ struct sync *sync_create(const struct config *cfg, const char *cache_dir,
     s->poll_seconds = cfg->poll_seconds > 0 ? cfg->poll_seconds : 60;
     s->connect_timeout_s = cfg->connect_timeout_s;
     s->timeout_s = cfg->timeout_s;
-    snprintf(agent, sizeof(agent), "lianbo/%s (%s)", LIANBO_VERSION, cfg->device_id);
+    fetch_user_agent(agent, sizeof(agent), cfg->device_id);
     s->user_agent = copy_string(agent, &ok);
     s->url = copy_string(cfg->schedule_url, &ok);
     s->proxy = copy_string(cfg->proxy, &ok);

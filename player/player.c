@@ -145,6 +145,14 @@ static const struct manifest_item *zone_item(struct zone *z, size_t i)
     return &z->p->manifest->zones[z->id].items[i];
 }
 
+/* A zone with no room on screen (split = 1.0 leaves the lower one out)
+ * plays nothing at all. */
+static bool zone_off(const struct zone *z)
+{
+    struct layout_rect r = z->p->display->zone_rect[z->id];
+    return r.w <= 0 || r.h <= 0;
+}
+
 /* The item on screen; only while z->item >= 0. */
 static const struct manifest_item *cur_item(struct zone *z)
 {
@@ -760,7 +768,7 @@ static bool zone_load_playlist(struct zone *z)
 {
     playlist_finish(&z->pl);
     const struct manifest *m = z->p->manifest;
-    z->n_items = m ? m->zones[z->id].n_items : 0;
+    z->n_items = m && !zone_off(z) ? m->zones[z->id].n_items : 0;
     if (!playlist_init(&z->pl, z->n_items))
         return false;
     for (size_t i = 0; i < z->n_items; i++) {
@@ -863,7 +871,8 @@ static bool zones_init(struct player *p)
         *z = (struct zone){.id = (enum zone_id)i, .p = p, .item = -1};
         if (!zone_load_playlist(z))
             return false;
-        zone_submit(z, LOADER_FALLBACK, 0);
+        if (!zone_off(z))
+            zone_submit(z, LOADER_FALLBACK, 0);
     }
     return true;
 }
@@ -1050,7 +1059,9 @@ int player_run(const struct config *cfg, const struct player_options *opts)
     struct overlay_params op = {
         .display = p.display,
         .loader = p.loader,
-        .ticker_zone = strcmp(cfg->ticker_zone, "upper") == 0 ? ZONE_UPPER : ZONE_LOWER,
+        .ticker_zone = strcmp(cfg->ticker_zone, "upper") == 0 || cfg->split >= 1.0
+                           ? ZONE_UPPER
+                           : ZONE_LOWER,
         .ticker_speed = cfg->ticker_speed,
         .tickets = &p.tickets,
     };

@@ -55,6 +55,7 @@ static void test_split(void)
         {540, 960, 0.3, 288},
         {1080, 1921, 0.5, 961}, /* rounds half away from zero */
         {1080, 1920, 0.9, 1728},
+        {1080, 1920, 1.0, 1920}, /* the lower zone is left out */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct layout_rect up, low;
