@@ -16,7 +16,6 @@
 /* Parses a document; on failure writes its problems to ERR and returns
  * NULL. */
 typedef void *(*feed_parse_fn)(const char *text, size_t len, const char *url, FILE *err);
-typedef void (*feed_free_fn)(void *obj);
 
 /* Called on the feed's thread with a new document; takes ownership. */
 typedef void (*feed_publish_fn)(void *obj, void *ud);
@@ -29,7 +28,6 @@ struct feed_params {
     const char *store_name;  /* its file name there */
     size_t max_bytes;        /* a larger document is refused */
     feed_parse_fn parse;
-    feed_free_fn free_obj;
     feed_publish_fn publish;
     void *ud;
 };

@@ -50,9 +50,14 @@ static void run_job(struct loader *loader, const struct loader_job *job,
     }
     const struct manifest_item *item = job->kind == LOADER_CARD
                                            ? job->card
-                                           : &job->manifest->zones[job->zone].items[job->item];
+                                           : &job->manifest->zones[job->item_zone].items[job->item];
     Uint64 t0 = SDL_GetTicks64();
-    res->ok = content_render(&loader->ctx, item, job->w, job->h, &res->content, res->why,
+    struct content_ctx ctx = loader->ctx;
+    /* An alert's card is read from across a lobby: its type starts twice
+     * as large as a notice's and shrinks only as far as it must. */
+    if (job->kind == LOADER_CARD)
+        ctx.text_scale = 2.0;
+    res->ok = content_render(&ctx, item, job->w, job->h, &res->content, res->why,
                              sizeof(res->why));
     log_debug("%s: item %s prepared in %llu ms", manifest_zone_name(job->zone), item->id,
               (unsigned long long)(SDL_GetTicks64() - t0));

@@ -27,7 +27,9 @@ struct loader_job {
     enum zone_id zone;
     uint64_t ticket;           /* the render thread's, returned as is */
     struct manifest *manifest; /* item jobs: holds a reference */
-    size_t item;               /* item jobs: index in the zone's playlist */
+    size_t item;               /* item jobs: index in ITEM_ZONE's playlist */
+    enum zone_id item_zone;    /* item jobs: whose playlist (an insert may
+                                * play another zone's item) */
     struct manifest_item *card; /* card jobs: owned, freed with the result */
     char *text;                /* ticker jobs: owned, freed with the result */
     int w, h;                  /* zone size in pixels (ticker: band height) */

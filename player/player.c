@@ -13,6 +13,7 @@
 #include <SDL_image.h>
 #include <SDL_ttf.h>
 
+#include "net/feed.h"
 #include "net/source.h"
 #include "net/sync.h"
 #include "player/audio.h"
@@ -44,6 +45,12 @@
  * frame on a busy board, short enough that two decoders rarely run side
  * by side in one zone. */
 #define VIDEO_PRELOAD_S 2.0
+
+/* An alerts document larger than this is not one, bytes. */
+#define ALERTS_MAX_BYTES (1024 * 1024)
+
+/* Insert ids remembered, so that each plays once. */
+#define MAX_SEEN_INSERTS 64
 
 /* A video still not open after this long (seconds) is given up: a read
  * from a hung network share can block where FFmpeg cannot interrupt it. */
@@ -88,6 +95,28 @@ struct zone {
 
     SDL_Texture *fallback;  /* prepared once, shown when nothing else can be */
 
+    /* An insert plays now: the rotation's item waits aside (SAVED) and
+     * comes back where it was once the insert has played INSERT_LEFT more
+     * times. INSERT_FROM is the zone whose playlist holds the item. */
+    int insert_left;
+    enum zone_id insert_from;
+    size_t insert_index;
+    bool insert_on;        /* the item on screen is the insert */
+    struct {
+        bool valid;
+        SDL_Texture **pages;
+        int n_pages, page;
+        struct video *video;
+        SDL_Texture *vtex;
+        Uint32 vtex_format;
+        int vtex_w, vtex_h;
+        long item;
+        enum zone_id item_zone;
+        struct manifest *shown;
+        double remaining;
+    } saved;
+    enum zone_id item_zone; /* whose playlist the item on screen is from */
+
     /* An alert has taken the zone: its rotation waits where it was. */
     bool suspended;
     double suspended_at;
@@ -98,7 +127,9 @@ struct zone {
     bool has_ready;
     struct loader_result ready;
     struct video *next_video;
-    size_t next_item;     /* the item NEXT_VIDEO plays */
+    size_t next_item;     /* the item coming next (NEXT_VIDEO or READY) */
+    enum zone_id next_from; /* whose playlist it is in */
+    bool next_is_insert;
     double next_opened;   /* when NEXT_VIDEO was asked to open */
 };
 
@@ -120,6 +151,9 @@ struct player {
      * local file looked at again every poll interval. */
     struct sync *sync;
     Uint32 sync_event;
+    struct feed *alerts_feed;
+    Uint32 alerts_event;
+    char *seen_inserts[MAX_SEEN_INSERTS]; /* ids already played, oldest first */
     const char *url;
     struct stat file_seen;
     double next_file_check;
@@ -156,7 +190,12 @@ static bool zone_off(const struct zone *z)
 /* The item on screen; only while z->item >= 0. */
 static const struct manifest_item *cur_item(struct zone *z)
 {
-    return &z->shown->zones[z->id].items[z->item];
+    return &z->shown->zones[z->item_zone].items[z->item];
+}
+
+static const struct manifest_item *item_in(struct zone *z, enum zone_id from, size_t i)
+{
+    return &z->p->manifest->zones[from].items[i];
 }
 
 static void zone_submit(struct zone *z, enum loader_kind kind, size_t item)
@@ -169,6 +208,7 @@ static void zone_submit(struct zone *z, enum loader_kind kind, size_t item)
         .ticket = ++p->tickets,
         .manifest = kind == LOADER_ITEM ? manifest_ref(p->manifest) : NULL,
         .item = item,
+        .item_zone = z->next_from,
         .w = r.w,
         .h = r.h,
     };
@@ -301,6 +341,13 @@ static void show_fallback(struct zone *z, double now)
 
 static void item_failed(struct zone *z, size_t i, const char *why, double now)
 {
+    if (z->next_is_insert) {
+        log_warn("%s: insert %s cannot play: %s", manifest_zone_name(z->id),
+                 item_in(z, z->next_from, i)->id, why);
+        z->insert_left = 0;
+        z->next_is_insert = false;
+        return;
+    }
     const struct manifest_item *item = zone_item(z, i);
     if (playlist_failed(&z->pl, i, now)) {
         log_warn("%s: item %s (%s) skipped: %s", manifest_zone_name(z->id), item->id,
@@ -310,6 +357,71 @@ static void item_failed(struct zone *z, size_t i, const char *why, double now)
     }
 }
 
+/* Puts the rotation's item aside, paused, while an insert plays. */
+static void save_current(struct zone *z, double now)
+{
+    end_fade(z);
+    if (z->video)
+        video_pause(z->video, now);
+    z->saved.valid = true;
+    z->saved.pages = z->pages;
+    z->saved.n_pages = z->n_pages;
+    z->saved.page = z->page;
+    z->saved.video = z->video;
+    z->saved.vtex = z->vtex;
+    z->saved.vtex_format = z->vtex_format;
+    z->saved.vtex_w = z->vtex_w;
+    z->saved.vtex_h = z->vtex_h;
+    z->saved.item = z->item;
+    z->saved.item_zone = z->item_zone;
+    z->saved.shown = z->shown;
+    z->saved.remaining = fmax(z->until - now, 0);
+    z->pages = NULL;
+    z->n_pages = 0;
+    z->video = NULL;
+    z->vtex = NULL;
+    z->item = -1;
+    z->shown = NULL;
+}
+
+/* Brings the item put aside back, with the time it had left. */
+static void restore_saved(struct zone *z, double now)
+{
+    clear_current(z, now);
+    z->insert_on = false;
+    if (!z->saved.valid)
+        return;
+    z->pages = z->saved.pages;
+    z->n_pages = z->saved.n_pages;
+    z->page = z->saved.page;
+    z->video = z->saved.video;
+    z->vtex = z->saved.vtex;
+    z->vtex_format = z->saved.vtex_format;
+    z->vtex_w = z->saved.vtex_w;
+    z->vtex_h = z->saved.vtex_h;
+    z->item = z->saved.item;
+    z->item_zone = z->saved.item_zone;
+    z->shown = z->saved.shown;
+    z->until = now + z->saved.remaining;
+    if (z->video)
+        video_resume(z->video, now);
+    z->saved.valid = false;
+    z->p->dirty = true;
+    log_info("%s: back to %s after the insert", manifest_zone_name(z->id), cur_item(z)->id);
+}
+
+static void drop_saved(struct zone *z)
+{
+    if (!z->saved.valid)
+        return;
+    destroy_pages(z->saved.pages, z->saved.n_pages);
+    video_destroy(z->saved.video);
+    if (z->saved.vtex)
+        SDL_DestroyTexture(z->saved.vtex);
+    manifest_unref(z->saved.shown);
+    z->saved.valid = false;
+}
+
 /* Puts the prepared item on screen, fading from what was there. */
 static void zone_switch(struct zone *z, double now)
 {
@@ -317,6 +429,8 @@ static void zone_switch(struct zone *z, double now)
     SDL_Texture **pages = NULL;
     int n_pages = 0;
 
+    bool insert = z->next_is_insert;
+    enum zone_id from = z->next_from;
     if (z->next_video) {
         index = z->next_item;
     } else {
@@ -331,8 +445,15 @@ static void zone_switch(struct zone *z, double now)
         }
     }
 
-    const struct manifest_item *item = zone_item(z, index);
-    clear_current(z, now);
+    const struct manifest_item *item = item_in(z, from, index);
+    if (insert && !z->insert_on && z->item >= 0 && !z->on_fallback && !z->stale)
+        save_current(z, now);
+    else
+        clear_current(z, now);
+    z->next_is_insert = false;
+    z->insert_on = insert;
+    if (insert)
+        z->insert_left--;
     if (z->next_video) {
         z->video = z->next_video;
         z->next_video = NULL;
@@ -348,11 +469,12 @@ static void zone_switch(struct zone *z, double now)
     }
     z->page = 0;
     z->item = (long)index;
+    z->item_zone = from;
     z->shown = manifest_ref(z->p->manifest);
     z->until = now + item->duration;
     z->p->dirty = true;
-    log_debug("%s: showing %s %s", manifest_zone_name(z->id),
-              manifest_item_type_name(item->type), item->id);
+    log_debug("%s: showing %s %s%s", manifest_zone_name(z->id),
+              manifest_item_type_name(item->type), item->id, insert ? " (insert)" : "");
 }
 
 static void zone_receive(struct zone *z, struct loader_result *res, double now)
@@ -376,14 +498,15 @@ static void zone_receive(struct zone *z, struct loader_result *res, double now)
         loader_result_finish(res);
         return;
     }
-    playlist_succeeded(&z->pl, res->job.item);
+    if (!z->next_is_insert)
+        playlist_succeeded(&z->pl, res->job.item);
     z->ready = *res;
     z->has_ready = true;
 }
 
 static void open_video(struct zone *z, size_t index)
 {
-    const struct manifest_item *item = zone_item(z, index);
+    const struct manifest_item *item = item_in(z, z->next_from, index);
     char id[300];
     snprintf(id, sizeof(id), "%s: video %s", manifest_zone_name(z->id), item->id);
     struct video_params params = {
@@ -425,7 +548,8 @@ static double watch_opening(struct zone *z, double now)
     case VIDEO_READY:
         z->busy = false;
         z->has_ready = true;
-        playlist_succeeded(&z->pl, z->next_item);
+        if (!z->next_is_insert)
+            playlist_succeeded(&z->pl, z->next_item);
         return INFINITY;
     case VIDEO_FAILED:
         break;
@@ -456,6 +580,21 @@ static void zone_pump(struct zone *z, double now)
 {
     if (z->busy || z->has_ready || !z->p->manifest)
         return;
+    if (z->insert_left > 0) {
+        const struct manifest_item *item = item_in(z, z->insert_from, z->insert_index);
+        z->next_from = z->insert_from;
+        z->next_is_insert = true;
+        if (item->type == ITEM_VIDEO)
+            open_video(z, z->insert_index);
+        else
+            zone_submit(z, LOADER_ITEM, z->insert_index);
+        return;
+    }
+    /* The insert has played: the item put aside comes back next. */
+    if (z->insert_on)
+        return;
+    z->next_from = z->id;
+    z->next_is_insert = false;
     size_t after = z->item >= 0 && !z->stale ? (size_t)z->item : z->n_items;
     long next = playlist_next(&z->pl, after, now);
     if (next < 0)
@@ -537,7 +676,13 @@ static double zone_tick(struct zone *z, double now)
     bool done = false;
     if (z->item >= 0)
         done = item_done(z, cur_item(z), now);
-    if (z->has_ready && (!showing || z->on_fallback || done))
+    if (z->insert_on && done && z->insert_left == 0 && !z->has_ready) {
+        restore_saved(z, now);
+        showing = z->n_pages > 0 || z->video;
+        done = z->item >= 0 && item_done(z, cur_item(z), now);
+    }
+    bool interrupt = z->has_ready && z->next_is_insert && !z->insert_on;
+    if (z->has_ready && (!showing || z->on_fallback || done || interrupt))
         zone_switch(z, now);
 
     bool nothing_coming = !z->busy && !z->has_ready;
@@ -792,9 +937,11 @@ static void zone_adopt(struct zone *z, double now)
     z->next_video = NULL;
     z->has_ready = false;
     z->busy = false;
+    z->next_is_insert = false;
+    z->insert_left = 0; /* its index named an item of the old schedule */
     zone_load_playlist(z);
 
-    if (z->item < 0 || z->on_fallback)
+    if (z->item < 0 || z->on_fallback || z->insert_on)
         return;
     const struct manifest_item *cur = cur_item(z);
     for (size_t i = 0; i < z->n_items; i++) {
@@ -804,6 +951,7 @@ static void zone_adopt(struct zone *z, double now)
             manifest_unref(z->shown);
             z->shown = manifest_ref(z->p->manifest);
             z->item = (long)i;
+            z->item_zone = z->id;
             return;
         }
     }
@@ -841,6 +989,65 @@ static void on_publish(struct manifest *m, void *ud)
         manifest_unref(m);
 }
 
+/* Called on the feed's thread with a new alerts document. */
+static void on_alerts(void *obj, void *ud)
+{
+    struct player *p = ud;
+    SDL_Event ev = {.type = p->alerts_event};
+    ev.user.data1 = obj;
+    if (SDL_PushEvent(&ev) != 1)
+        alerts_free(obj);
+}
+
+static void *parse_alerts(const char *text, size_t len, const char *url, FILE *err)
+{
+    return alerts_parse(text, len, url, err);
+}
+
+/* Remembers insert ID as played; false if it was already. */
+static bool first_sight(struct player *p, const char *id)
+{
+    for (int i = 0; i < MAX_SEEN_INSERTS; i++) {
+        if (p->seen_inserts[i] && strcmp(p->seen_inserts[i], id) == 0)
+            return false;
+    }
+    free(p->seen_inserts[0]);
+    memmove(p->seen_inserts, p->seen_inserts + 1,
+            sizeof(p->seen_inserts[0]) * (MAX_SEEN_INSERTS - 1));
+    p->seen_inserts[MAX_SEEN_INSERTS - 1] = strdup(id);
+    return true;
+}
+
+/* Starts the inserts of A that have not played yet. */
+static void start_inserts(struct player *p, const struct alerts *a)
+{
+    time_t t = time(NULL);
+    for (size_t i = 0; i < a->n_inserts && p->manifest; i++) {
+        const struct alert_insert *ins = &a->inserts[i];
+        if ((ins->expires && t >= ins->expires) || !first_sight(p, ins->id))
+            continue;
+        /* The item is looked for in the zone it plays in, then the other. */
+        enum zone_id order[] = {ins->zone, ins->zone == ZONE_UPPER ? ZONE_LOWER : ZONE_UPPER};
+        bool found = false;
+        for (int k = 0; k < 2 && !found; k++) {
+            const struct manifest_zone *mz = &p->manifest->zones[order[k]];
+            for (size_t j = 0; j < mz->n_items && !found; j++) {
+                if (strcmp(mz->items[j].id, ins->item) != 0)
+                    continue;
+                struct zone *z = &p->zones[ins->zone];
+                z->insert_from = order[k];
+                z->insert_index = j;
+                z->insert_left = ins->times;
+                found = true;
+                log_info("%s: insert %s plays %s %d time%s", manifest_zone_name(z->id),
+                         ins->id, ins->item, ins->times, ins->times == 1 ? "" : "s");
+            }
+        }
+        if (!found)
+            log_warn("insert %s: the schedule has no item %s", ins->id, ins->item);
+    }
+}
+
 /* A local schedule file is read again when it changes. */
 static void check_schedule_file(struct player *p, double now)
 {
@@ -868,7 +1075,8 @@ static bool zones_init(struct player *p)
 {
     for (int i = 0; i < ZONE_COUNT; i++) {
         struct zone *z = &p->zones[i];
-        *z = (struct zone){.id = (enum zone_id)i, .p = p, .item = -1};
+        *z = (struct zone){.id = (enum zone_id)i, .p = p, .item = -1,
+                           .item_zone = (enum zone_id)i, .next_from = (enum zone_id)i};
         if (!zone_load_playlist(z))
             return false;
         if (!zone_off(z))
@@ -888,6 +1096,7 @@ static void zones_finish(struct player *p)
         if (z->vtex)
             SDL_DestroyTexture(z->vtex);
         manifest_unref(z->shown);
+        drop_saved(z);
         end_fade(z);
         destroy_pages(z->pages, z->n_pages);
         if (z->fallback)
@@ -900,6 +1109,11 @@ static bool handle_event(struct player *p, const SDL_Event *ev, bool windowed)
 {
     if (ev->type == p->sync_event) {
         adopt_manifest(p, ev->user.data1, now_s());
+        return true;
+    }
+    if (ev->type == p->alerts_event) {
+        start_inserts(p, ev->user.data1);
+        overlay_set_alerts(p->overlay, ev->user.data1);
         return true;
     }
     switch (ev->type) {
@@ -932,7 +1146,9 @@ static int run_loop(struct player *p, const struct player_options *opts)
         double now = now_s();
         struct loader_result res;
         while (loader_take(p->loader, &res)) {
-            if (!overlay_receive(p->overlay, &res))
+            if (overlay_receive(p->overlay, &res))
+                p->dirty = true;
+            else
                 zone_receive(&p->zones[res.job.zone], &res, now);
         }
 
@@ -982,6 +1198,9 @@ static void drop_published(struct player *p)
     while (p->sync_event &&
            SDL_PeepEvents(&ev, 1, SDL_GETEVENT, p->sync_event, p->sync_event) == 1)
         manifest_unref(ev.user.data1);
+    while (p->alerts_event &&
+           SDL_PeepEvents(&ev, 1, SDL_GETEVENT, p->alerts_event, p->alerts_event) == 1)
+        alerts_free(ev.user.data1);
 }
 
 static bool media_init(void)
@@ -1089,6 +1308,21 @@ int player_run(const struct config *cfg, const struct player_options *opts)
     }
     if (!zones_init(&p))
         goto out_zones;
+    p.alerts_event = SDL_RegisterEvents(1);
+    if (cfg->alerts_url[0] && p.cache_dir) {
+        struct feed_params fp = {
+            .name = "alerts",
+            .url = cfg->alerts_url,
+            .poll_seconds = cfg->alerts_poll_seconds,
+            .store_dir = p.cache_dir,
+            .store_name = "alerts.json",
+            .max_bytes = ALERTS_MAX_BYTES,
+            .parse = parse_alerts,
+            .publish = on_alerts,
+            .ud = &p,
+        };
+        p.alerts_feed = feed_create(&fp, cfg);
+    }
 
     status = run_loop(&p, opts);
 
@@ -1096,7 +1330,10 @@ out_zones:
     /* The sync thread stops first so that nothing new arrives; then the
      * loader, which may still hold manifest references and use the fonts. */
     sync_destroy(p.sync);
+    feed_destroy(p.alerts_feed);
     drop_published(&p);
+    for (int i = 0; i < MAX_SEEN_INSERTS; i++)
+        free(p.seen_inserts[i]);
     loader_destroy(p.loader);
     overlay_destroy(p.overlay);
     zones_finish(&p);

@@ -138,7 +138,8 @@ static bool render_text(struct content_ctx *ctx, const struct manifest_item *ite
     }
 
     struct text_layout *layout = text_layout_create(ctx->fonts, item->title, item->body,
-                                                    text_area.w, text_area.h, ctx->min_px);
+                                                    text_area.w, text_area.h, ctx->min_px,
+                                                    ctx->text_scale > 0 ? ctx->text_scale : 1);
     if (!layout) {
         snprintf(why, why_len, "cannot lay out the text");
         return false;

@@ -27,6 +27,7 @@ struct content_ctx {
     struct text_fonts *fonts;
     int min_px;      /* smallest type size, pixels */
     int max_texture; /* largest image side decoded, pixels */
+    double text_scale; /* how large text starts; 0 means the usual */
 };
 
 struct content {

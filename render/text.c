@@ -13,8 +13,9 @@
  * (titles, bodies, captions, page marks), so a small cache is enough. */
 #define FONT_CACHE_SIZE 24
 
-/* A layout's type starts at this share of the area's height, or the
- * width's, whichever is smaller, then shrinks by SHRINK_STEP per try. */
+/* A layout's type starts at SCALE times this share of the area's height,
+ * or of its width, whichever is smaller, then shrinks by SHRINK_STEP per
+ * try. */
 #define BODY_SHARE_OF_HEIGHT 0.12
 #define BODY_SHARE_OF_WIDTH 0.1
 #define TITLE_SCALE 1.35
@@ -294,7 +295,8 @@ static bool paginate(struct text_layout *layout, int h)
 }
 
 struct text_layout *text_layout_create(struct text_fonts *fonts, const char *title,
-                                       const char *body, int w, int h, int min_px)
+                                       const char *body, int w, int h, int min_px,
+                                       double scale)
 {
     struct text_layout *layout = calloc(1, sizeof(*layout));
     if (!layout)
@@ -305,8 +307,8 @@ struct text_layout *text_layout_create(struct text_fonts *fonts, const char *tit
     if (body && !body[0])
         body = NULL;
 
-    int px = (int)(h * BODY_SHARE_OF_HEIGHT);
-    int px_w = (int)(w * BODY_SHARE_OF_WIDTH);
+    int px = (int)(h * BODY_SHARE_OF_HEIGHT * scale);
+    int px_w = (int)(w * BODY_SHARE_OF_WIDTH * scale);
     if (px_w < px)
         px = px_w;
     if (px < min_px)

@@ -35,12 +35,14 @@ TTF_Font *text_font(struct text_fonts *fonts, bool bold, int px);
 
 /*
  * Lays out TITLE and BODY (either may be NULL) to fit W x H pixels. The
- * type starts large for the area and shrinks in steps down to MIN_PX; if
+ * type starts large for the area (SCALE times the usual start; alerts ask
+ * for more) and shrinks in steps down to MIN_PX; if
  * the body still does not fit, it is split over pages, each repeating the
  * title and showing "page/pages" in a corner. Returns NULL on failure.
  */
 struct text_layout *text_layout_create(struct text_fonts *fonts, const char *title,
-                                       const char *body, int w, int h, int min_px);
+                                       const char *body, int w, int h, int min_px,
+                                       double scale);
 void text_layout_destroy(struct text_layout *layout);
 int text_layout_pages(const struct text_layout *layout);
 
