@@ -54,6 +54,7 @@ struct parse {
     bool warned_overflow;
     char path[512];          /* JSON path of the value being parsed */
     size_t path_len;
+    struct schedule_parse sp; /* for "when" and "where"; errors counted here too */
 };
 
 static const char *const zone_names[ZONE_COUNT] = {
@@ -72,7 +73,7 @@ static const char *const item_type_names[] = {
 #define N_ITEM_TYPES (sizeof(item_type_names) / sizeof(item_type_names[0]))
 
 static const char *const common_item_keys[] = {
-    "id", "type", "duration", "fit", "fg", "bg", NULL,
+    "id", "type", "duration", "fit", "fg", "bg", "when", "where", NULL,
 };
 
 static const char *const item_keys[N_ITEM_TYPES][5] = {
@@ -822,6 +823,14 @@ static void parse_qr(struct parse *p, json_t *v, struct manifest_item *item)
     }
 }
 
+/* The "when" and "where" of an item or playlist at the current path. */
+static void parse_rules(struct parse *p, json_t *v, struct schedule_rules *rules)
+{
+    p->sp.n_errors = 0;
+    schedule_rules_parse(&p->sp, v, p->path, rules);
+    p->n_errors += p->sp.n_errors;
+}
+
 static void parse_item(struct parse *p, json_t *v, enum zone_id zone, size_t index,
                        struct manifest_item *item)
 {
@@ -833,6 +842,7 @@ static void parse_item(struct parse *p, json_t *v, enum zone_id zone, size_t ind
     bool typed = parse_item_type(p, v, &item->type);
     check_item_keys(p, v, typed ? (int)item->type : -1);
     parse_item_common(p, v, zone, index, item);
+    parse_rules(p, v, &item->rules);
     if (!typed)
         return;
 
@@ -858,9 +868,79 @@ static void parse_item(struct parse *p, json_t *v, enum zone_id zone, size_t ind
     }
 }
 
+/* Parses the array ITEMS (at member KEY) into Z's items from FIRST on. */
+static void parse_items(struct parse *p, json_t *items, enum zone_id zone, size_t list,
+                        size_t first)
+{
+    struct manifest_zone *z = &p->m->zones[zone];
+    size_t saved = path_key(p, "items");
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        size_t entry = path_index(p, i);
+        struct manifest_item *item = &z->items[first + i];
+        item->list = list;
+        parse_item(p, json_array_get(items, i), zone, first + i, item);
+        path_restore(p, entry);
+    }
+    path_restore(p, saved);
+}
+
+/* The "items" array of V, or NULL after reporting why there is none. */
+static json_t *items_of(struct parse *p, json_t *v)
+{
+    char got[96];
+    json_t *items = json_object_get(v, "items");
+    if (!items) {
+        fail(p, "items", "required: an array of items, which may be empty");
+        return NULL;
+    }
+    if (!json_is_array(items)) {
+        fail(p, "items", "must be an array, got %s", describe(items, got, sizeof(got)));
+        return NULL;
+    }
+    return items;
+}
+
+static void parse_playlist(struct parse *p, json_t *v, enum zone_id zone, size_t list,
+                           size_t first)
+{
+    static const char *const keys[] = {"id", "priority", "when", "where", "items", NULL};
+    struct manifest_list *l = &p->m->zones[zone].lists[list];
+    char got[96];
+    check_keys(p, v, keys);
+    take_string(p, v, "id", MAX_STRING, false, &l->id);
+    json_t *priority = json_object_get(v, "priority");
+    if (!priority || !json_is_integer(priority) || json_integer_value(priority) < 1 ||
+        json_integer_value(priority) > 1000) {
+        fail(p, "priority", "must be a whole number from 1 to 1000 (the zone's own items "
+                            "are 0), got %s",
+             priority ? describe(priority, got, sizeof(got)) : "nothing");
+    } else {
+        l->priority = (int)json_integer_value(priority);
+    }
+    parse_rules(p, v, &l->rules);
+    json_t *items = json_object_get(v, "items");
+    if (json_is_array(items))
+        parse_items(p, items, zone, list, first);
+}
+
+static void parse_fallback(struct parse *p, json_t *v, enum zone_id zone)
+{
+    struct manifest_zone *z = &p->m->zones[zone];
+    z->fallback = calloc(1, sizeof(*z->fallback));
+    if (!z->fallback) {
+        fail_memory(p);
+        return;
+    }
+    size_t saved = path_key(p, "fallback");
+    parse_item(p, v, zone, 0, z->fallback);
+    if (z->fallback->type == ITEM_VIDEO)
+        fail(p, "type", "a fallback is a picture, text or QR code, not a video");
+    path_restore(p, saved);
+}
+
 static void parse_zone(struct parse *p, json_t *v, enum zone_id zone)
 {
-    static const char *const keys[] = {"items", NULL};
+    static const char *const keys[] = {"items", "playlists", "fallback", NULL};
     struct manifest_zone *z = &p->m->zones[zone];
     char got[96];
 
@@ -870,31 +950,54 @@ static void parse_zone(struct parse *p, json_t *v, enum zone_id zone)
         return;
     }
     check_keys(p, v, keys);
-    json_t *items = json_object_get(v, "items");
-    if (!items) {
-        fail(p, "items", "required: an array of items, which may be empty");
-        return;
+    json_t *items = items_of(p, v);
+    json_t *playlists = json_object_get(v, "playlists");
+    if (playlists && !json_is_array(playlists)) {
+        fail(p, "playlists", "must be an array, got %s", describe(playlists, got, sizeof(got)));
+        playlists = NULL;
     }
-    if (!json_is_array(items)) {
-        fail(p, "items", "must be an array, got %s", describe(items, got, sizeof(got)));
-        return;
+
+    /* Every list's items go into one array, list after list. */
+    size_t n_lists = 1 + json_array_size(playlists), total = json_array_size(items);
+    for (size_t k = 0; k < json_array_size(playlists); k++) {
+        json_t *pl = json_array_get(playlists, k);
+        json_t *pl_items = json_is_object(pl) ? json_object_get(pl, "items") : NULL;
+        total += json_is_array(pl_items) ? json_array_size(pl_items) : 0;
     }
-    size_t n = json_array_size(items);
-    if (n == 0)
-        return;
-    z->items = calloc(n, sizeof(*z->items));
-    if (!z->items) {
+    z->lists = calloc(n_lists, sizeof(*z->lists));
+    z->items = calloc(total ? total : 1, sizeof(*z->items));
+    if (!z->lists || !z->items) {
         fail_memory(p);
         return;
     }
-    z->n_items = n;
-    size_t saved = path_key(p, "items");
-    for (size_t i = 0; i < n; i++) {
-        size_t entry = path_index(p, i);
-        parse_item(p, json_array_get(items, i), zone, i, &z->items[i]);
+    z->n_lists = n_lists;
+    z->n_items = total;
+    z->lists[0] = (struct manifest_list){.count = json_array_size(items)};
+    if (items)
+        parse_items(p, items, zone, 0, 0);
+
+    size_t first = z->lists[0].count;
+    size_t saved = path_key(p, "playlists");
+    for (size_t k = 0; k < json_array_size(playlists); k++) {
+        size_t entry = path_index(p, k);
+        json_t *pl = json_array_get(playlists, k);
+        json_t *pl_items = NULL;
+        if (!json_is_object(pl))
+            fail(p, NULL, "must be an object, got %s", describe(pl, got, sizeof(got)));
+        else
+            pl_items = items_of(p, pl);
+        z->lists[k + 1].first = first;
+        z->lists[k + 1].count = json_array_size(pl_items);
+        if (json_is_object(pl))
+            parse_playlist(p, pl, zone, k + 1, first);
+        first += json_array_size(pl_items);
         path_restore(p, entry);
     }
     path_restore(p, saved);
+
+    json_t *fallback = json_object_get(v, "fallback");
+    if (fallback)
+        parse_fallback(p, fallback, zone);
 }
 
 static void parse_zones(struct parse *p, json_t *zones)
@@ -932,7 +1035,7 @@ out:
 
 static void parse_root(struct parse *p, json_t *root)
 {
-    static const char *const keys[] = {"version", "media", "zones", NULL};
+    static const char *const keys[] = {"version", "published", "media", "zones", NULL};
     char got[96];
 
     if (!json_is_object(root)) {
@@ -949,6 +1052,13 @@ static void parse_root(struct parse *p, json_t *root)
              describe(version, got, sizeof(got)));
     } else {
         p->m->version = json_integer_value(version);
+    }
+
+    json_t *published = json_object_get(root, "published");
+    if (published && (!json_is_string(published) ||
+                      !schedule_parse_timestamp(json_string_value(published), &p->m->published))) {
+        fail(p, "published", "must be a time like 2026-12-04T09:00:00+08:00, got %s",
+             describe(published, got, sizeof(got)));
     }
 
     json_t *media = json_object_get(root, "media");
@@ -981,18 +1091,31 @@ static void report_syntax(struct parse *p, const char *text, size_t len,
         report(p, ": syntax error: %s%s", what, hint);
 }
 
+static void item_finish(struct manifest_item *item)
+{
+    free(item->id);
+    free(item->title);
+    free(item->body);
+    free(item->qr);
+    free(item->caption);
+    schedule_rules_finish(&item->rules);
+}
+
 static void manifest_destroy(struct manifest *m)
 {
     for (int zone = 0; zone < ZONE_COUNT; zone++) {
         struct manifest_zone *z = &m->zones[zone];
-        for (size_t i = 0; i < z->n_items; i++) {
-            free(z->items[i].id);
-            free(z->items[i].title);
-            free(z->items[i].body);
-            free(z->items[i].qr);
-            free(z->items[i].caption);
-        }
+        for (size_t i = 0; i < z->n_items; i++)
+            item_finish(&z->items[i]);
         free(z->items);
+        for (size_t i = 0; i < z->n_lists; i++) {
+            free(z->lists[i].id);
+            schedule_rules_finish(&z->lists[i].rules);
+        }
+        free(z->lists);
+        if (z->fallback)
+            item_finish(z->fallback);
+        free(z->fallback);
     }
     for (size_t i = 0; i < m->n_media; i++) {
         free(m->media[i].id);
@@ -1007,6 +1130,7 @@ static void manifest_destroy(struct manifest *m)
 struct manifest *manifest_parse(const char *text, size_t len, const char *url, FILE *err)
 {
     struct parse p = {.url = url ? url : "(manifest)", .err = err};
+    p.sp = (struct schedule_parse){.url = p.url, .err = err, .max_reported = MAX_REPORTED};
     struct manifest *m = calloc(1, sizeof(*m));
     json_t *root = NULL;
     json_error_t error;
@@ -1090,7 +1214,9 @@ static bool copy_media(struct manifest *dst, const struct manifest *src)
 static bool copy_item(struct manifest *dst, const struct manifest *src,
                       struct manifest_item *item)
 {
-    bool ok = copy_string(&item->id);
+    struct schedule_rules rules = item->rules;
+    bool ok = schedule_rules_copy(&item->rules, &rules);
+    ok = copy_string(&item->id) && ok;
     ok = copy_string(&item->title) && ok;
     ok = copy_string(&item->body) && ok;
     ok = copy_string(&item->qr) && ok;
@@ -1101,6 +1227,21 @@ static bool copy_item(struct manifest *dst, const struct manifest *src,
     return ok;
 }
 
+static bool copy_lists(struct manifest_zone *to, const struct manifest_zone *from)
+{
+    to->lists = calloc(from->n_lists ? from->n_lists : 1, sizeof(*to->lists));
+    if (!to->lists)
+        return false;
+    to->n_lists = from->n_lists;
+    bool ok = true;
+    for (size_t i = 0; i < from->n_lists; i++) {
+        to->lists[i] = from->lists[i];
+        ok = schedule_rules_copy(&to->lists[i].rules, &from->lists[i].rules) && ok;
+        ok = copy_string(&to->lists[i].id) && ok;
+    }
+    return ok;
+}
+
 struct manifest *manifest_copy(const struct manifest *src)
 {
     struct manifest *m = calloc(1, sizeof(*m));
@@ -1108,14 +1249,13 @@ struct manifest *manifest_copy(const struct manifest *src)
         return NULL;
     atomic_init(&m->refs, 1);
     m->version = src->version;
+    m->published = src->published;
     m->url = src->url;
     bool ok = copy_string(&m->url) && copy_media(m, src);
     for (int zone = 0; ok && zone < ZONE_COUNT; zone++) {
         const struct manifest_zone *from = &src->zones[zone];
         struct manifest_zone *to = &m->zones[zone];
-        if (from->n_items == 0)
-            continue;
-        to->items = calloc(from->n_items, sizeof(*to->items));
+        to->items = calloc(from->n_items ? from->n_items : 1, sizeof(*to->items));
         if (!to->items) {
             ok = false;
             break;
@@ -1124,6 +1264,15 @@ struct manifest *manifest_copy(const struct manifest *src)
         for (size_t i = 0; i < from->n_items; i++) {
             to->items[i] = from->items[i];
             ok = copy_item(m, src, &to->items[i]) && ok;
+        }
+        ok = ok && copy_lists(to, from);
+        if (ok && from->fallback) {
+            to->fallback = malloc(sizeof(*to->fallback));
+            ok = to->fallback != NULL;
+            if (ok) {
+                *to->fallback = *from->fallback;
+                ok = copy_item(m, src, to->fallback);
+            }
         }
     }
     if (!ok) {

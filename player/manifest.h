@@ -15,6 +15,9 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
+
+#include "player/schedule.h"
 
 enum zone_id {
     ZONE_UPPER,
@@ -74,16 +77,34 @@ struct manifest_item {
     char *caption;       /* qr and notice: optional line under the code */
     struct color fg;
     struct color bg;
+    size_t list;         /* which of its zone's lists it belongs to */
+    struct schedule_rules rules; /* its own "when" and "where" */
+};
+
+/*
+ * A zone's playlist. lists[0] is the zone's own "items" (priority 0, no
+ * rules); the rest are its "playlists", which outrank it while their rules
+ * hold. A list's items sit together in the zone's items array.
+ */
+struct manifest_list {
+    char *id;
+    int priority;
+    struct schedule_rules rules;
+    size_t first, count;
 };
 
 struct manifest_zone {
-    struct manifest_item *items;
+    struct manifest_item *items; /* every list's, list after list */
     size_t n_items;
+    struct manifest_list *lists;
+    size_t n_lists;
+    struct manifest_item *fallback; /* shown when nothing is valid; may be NULL */
 };
 
 struct manifest {
     atomic_int refs;
     int64_t version;
+    time_t published;    /* "published", 0 if absent: a floor for the clock */
     char *url;           /* where it was read from */
     struct manifest_media *media;
     size_t n_media;

@@ -771,6 +771,73 @@ static void test_video_items(void)
     manifest_unref(m);
 }
 
+static void test_playlists(void)
+{
+    static const char text[] =
+        "{\"version\": 3, \"published\": \"2026-12-01T08:00:00+08:00\","
+        " \"zones\": {\"lower\": {"
+        "  \"items\": [{\"id\": \"a\", \"type\": \"text\", \"title\": \"A\","
+        "              \"when\": {\"times\": [{\"from\": \"22:00\", \"to\": \"06:00\"}]}}],"
+        "  \"playlists\": [{\"id\": \"campaign\", \"priority\": 10,"
+        "     \"when\": {\"dates\": {\"from\": \"2026-12-01\", \"to\": \"2026-12-07\"}},"
+        "     \"where\": {\"include\": {\"building\": [\"3\"]}},"
+        "     \"items\": [{\"id\": \"b\", \"type\": \"qr\", \"qr\": \"x{tag.building}\"},"
+        "               {\"id\": \"c\", \"type\": \"text\", \"body\": \"C\"}]}],"
+        "  \"fallback\": {\"id\": \"fb\", \"type\": \"text\", \"title\": \"Welcome\"}"
+        "}}}";
+    struct manifest *m = manifest_parse(text, strlen(text), URL, stderr);
+    CHECK(m != NULL, "playlists parse");
+    if (!m)
+        return;
+    const struct manifest_zone *z = &m->zones[ZONE_LOWER];
+    CHECK(m->published == 1796083200, "published %ld", (long)m->published);
+    CHECK(z->n_lists == 2 && z->n_items == 3, "lists %zu items %zu", z->n_lists, z->n_items);
+    CHECK(z->lists[0].first == 0 && z->lists[0].count == 1, "own items first");
+    CHECK(z->lists[1].first == 1 && z->lists[1].count == 2 && z->lists[1].priority == 10,
+          "campaign list");
+    CHECK_STR(z->lists[1].id, "campaign");
+    CHECK(z->items[1].list == 1 && z->items[2].list == 1 && z->items[0].list == 0, "lists");
+    CHECK(z->items[0].rules.when.n_windows == 1, "item window parsed");
+    CHECK(z->lists[1].rules.where.n_include == 1, "playlist where parsed");
+    CHECK(z->fallback && strcmp(z->fallback->id, "fb") == 0, "fallback item");
+
+    struct manifest *copy = manifest_copy(m);
+    CHECK(copy && copy->zones[ZONE_LOWER].n_lists == 2 && copy->zones[ZONE_LOWER].fallback &&
+              copy->zones[ZONE_LOWER].lists[1].rules.where.n_include == 1,
+          "copy keeps lists, rules and fallback");
+    manifest_unref(copy);
+    manifest_unref(m);
+
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"{\"version\": 1, \"zones\": {\"upper\": {\"items\": [], \"playlists\": ["
+         "{\"priority\": 0, \"items\": []}]}}}",
+         "zones.upper.playlists[0].priority: must be a whole number from 1 to 1000"},
+        {"{\"version\": 1, \"zones\": {\"upper\": {\"items\": [{\"type\": \"text\","
+         " \"title\": \"t\", \"when\": {\"times\": [{\"from\": \"24:30\", \"to\": \"01:00\"}]}}]}}}",
+         "zones.upper.items[0].when.times[0].from"},
+        {"{\"version\": 1, \"published\": \"yesterday\", \"zones\": {}}",
+         "published: must be a time like"},
+        {"{\"version\": 1, \"media\": [{\"id\": \"v\", \"url\": \"v.mp4\"}],"
+         " \"zones\": {\"upper\": {\"items\": [],"
+         " \"fallback\": {\"type\": \"video\", \"media\": \"v\"}}}}",
+         "zones.upper.fallback.type: a fallback is a picture, text or QR code"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *errors = NULL;
+        size_t len = 0;
+        FILE *err = open_memstream(&errors, &len);
+        struct manifest *b = manifest_parse(bad[i].text, strlen(bad[i].text), URL, err);
+        fclose(err);
+        CHECK(!b, "bad playlist case %zu accepted", i);
+        CHECK(errors && strstr(errors, bad[i].want), "case %zu: want \"%s\" in %s", i,
+              bad[i].want, errors ? errors : "");
+        manifest_unref(b);
+        free(errors);
+    }
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -780,6 +847,7 @@ int main(void)
     test_full_manifest();
     test_unknown_key_warnings();
     test_video_items();
+    test_playlists();
     for (size_t i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++)
         run_parse_case(i, &parse_cases[i]);
     test_all_problems();
