@@ -35,6 +35,19 @@ static void run_job(struct loader *loader, const struct loader_job *job,
                     struct loader_result *res)
 {
     res->job = *job;
+    const struct manifest_item *own = job->manifest && job->kind == LOADER_FALLBACK
+                                          ? job->manifest->zones[job->zone].fallback
+                                          : NULL;
+    if (own) {
+        /* The schedule's own fallback item; the neutral one if it fails. */
+        char why[256];
+        res->ok = content_render(&loader->ctx, own, job->w, job->h, &res->content, why,
+                                 sizeof(why));
+        if (res->ok)
+            return;
+        log_warn("%s: fallback item %s unusable: %s", manifest_zone_name(job->zone), own->id,
+                 why);
+    }
     if (job->kind == LOADER_FALLBACK) {
         res->ok = content_render_fallback(&loader->ctx, loader->fallback_image, loader->name,
                                           job->w, job->h, &res->content);

@@ -23,6 +23,7 @@
 #include "player/overlay.h"
 #include "player/paths.h"
 #include "player/playlist.h"
+#include "player/schedule.h"
 #include "player/video.h"
 #include "render/display.h"
 
@@ -45,6 +46,10 @@
  * frame on a busy board, short enough that two decoders rarely run side
  * by side in one zone. */
 #define VIDEO_PRELOAD_S 2.0
+
+/* The trusted time is written to the SD card this often, seconds: often
+ * enough to survive a power cut, rarely enough to spare the flash. */
+#define CLOCK_SAVE_S 600.0
 
 /* An alerts document larger than this is not one, bytes. */
 #define ALERTS_MAX_BYTES (1024 * 1024)
@@ -158,6 +163,14 @@ struct player {
     struct stat file_seen;
     double next_file_check;
 
+    /* Whether the clock can be trusted, and the time schedules are read
+     * at (the last trusted time while it cannot). */
+    struct schedule_clock clock;
+    char *clock_path;
+    double next_clock_save;
+    time_t sched_checked;  /* the wall-clock second last evaluated */
+    time_t sched_time;     /* the time it was evaluated at */
+
     bool overlay_moving;  /* a ticker crawls: frames are due continuously */
     FILE *trace;          /* --trace-frames, for tests: one line a frame */
     double trace_start;
@@ -206,7 +219,7 @@ static void zone_submit(struct zone *z, enum loader_kind kind, size_t item)
         .kind = kind,
         .zone = z->id,
         .ticket = ++p->tickets,
-        .manifest = kind == LOADER_ITEM ? manifest_ref(p->manifest) : NULL,
+        .manifest = kind == LOADER_ITEM || p->manifest ? manifest_ref(p->manifest) : NULL,
         .item = item,
         .item_zone = z->next_from,
         .w = r.w,
@@ -482,8 +495,13 @@ static void zone_receive(struct zone *z, struct loader_result *res, double now)
     if (res->job.kind == LOADER_FALLBACK) {
         SDL_Texture **one = res->ok ? upload(z, &res->content) : NULL;
         if (one) {
+            if (z->fade_from == z->fallback)
+                end_fade(z);
+            if (z->fallback)
+                SDL_DestroyTexture(z->fallback);
             z->fallback = one[0];
             free(one);
+            z->p->dirty = true;
         }
         loader_result_finish(res);
         return;
@@ -878,8 +896,44 @@ static void screenshot_on_signal(struct player *p, double now)
     write_screenshot(p, now, path);
 }
 
+/* Fills {device.id} and {tag.NAME} into the words and QR codes of M. */
+static void expand_item(const struct config *cfg, struct manifest_item *item)
+{
+    char **fields[] = {&item->title, &item->body, &item->caption, &item->qr};
+    for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+        char *in = *fields[f], *out = NULL;
+        if (!in || !strchr(in, '{'))
+            continue;
+        /* In an address, a building name with spaces or Chinese must be
+         * percent-encoded to stay one valid URL. */
+        bool url = fields[f] == &item->qr &&
+                   (strncmp(in, "http://", 7) == 0 || strncmp(in, "https://", 8) == 0);
+        struct schedule_expand_notes notes = {0};
+        if (!schedule_expand(in, cfg, url, &out, &notes))
+            continue;
+        if (notes.missing)
+            log_warn("item %s: this terminal has no tag \"%s\"; it is left empty", item->id,
+                     notes.first_missing);
+        if (notes.unknown)
+            log_warn("item %s: %s is not a placeholder; shown as written", item->id,
+                     notes.first_unknown);
+        free(in);
+        *fields[f] = out;
+    }
+}
+
+static void expand_placeholders(const struct config *cfg, struct manifest *m)
+{
+    for (int z = 0; z < ZONE_COUNT; z++) {
+        for (size_t i = 0; i < m->zones[z].n_items; i++)
+            expand_item(cfg, &m->zones[z].items[i]);
+        if (m->zones[z].fallback)
+            expand_item(cfg, m->zones[z].fallback);
+    }
+}
+
 /* Reads and parses the schedule; errors go to the log line by line. */
-static struct manifest *load_manifest(const char *url)
+static struct manifest *load_manifest(const char *url, const struct config *cfg)
 {
     char *text = NULL;
     size_t len = 0;
@@ -900,6 +954,7 @@ static struct manifest *load_manifest(const char *url)
     free(errors);
     free(text);
     if (m) {
+        expand_placeholders(cfg, m);
         log_info("schedule %s version %lld: %zu upper, %zu lower item(s)", url,
                  (long long)m->version, m->zones[ZONE_UPPER].n_items,
                  m->zones[ZONE_LOWER].n_items);
@@ -907,8 +962,58 @@ static struct manifest *load_manifest(const char *url)
     return m;
 }
 
-/* Builds the zone's rotation from the schedule in force, leaving out
- * items whose media is not verified yet. */
+static bool media_ready(const struct manifest_item *item)
+{
+    return !item->media || item->media->ready;
+}
+
+static bool playable(const void *item, void *ctx)
+{
+    (void)ctx;
+    return media_ready(item);
+}
+
+/*
+ * Decides which items of the zone may play at T: those of the playlist
+ * that wins at T, valid for this terminal at T, with their media verified.
+ * The rest are held out of the rotation. An item on screen that is no
+ * longer valid leaves at once, not after its slot.
+ */
+static void zone_apply_schedule(struct zone *z, time_t t)
+{
+    const struct manifest *m = z->p->manifest;
+    if (!m || z->n_items == 0)
+        return;
+    const struct manifest_zone *mz = &m->zones[z->id];
+    struct schedule_list lists[mz->n_lists ? mz->n_lists : 1];
+    for (size_t k = 0; k < mz->n_lists; k++) {
+        lists[k] = (struct schedule_list){
+            .priority = mz->lists[k].priority,
+            .rules = k ? &mz->lists[k].rules : NULL,
+            .items = mz->items + mz->lists[k].first,
+            .n_items = mz->lists[k].count,
+            .item_size = sizeof(struct manifest_item),
+            .rules_offset = offsetof(struct manifest_item, rules),
+        };
+    }
+    long active = schedule_pick(lists, mz->n_lists, z->p->cfg, t, playable, NULL);
+    for (size_t i = 0; i < z->n_items; i++) {
+        const struct manifest_item *item = &mz->items[i];
+        const struct manifest_list *l = &mz->lists[item->list];
+        bool ok = (long)item->list == active && media_ready(item) &&
+                  schedule_list_item_valid(&lists[item->list], i - l->first, z->p->cfg, t);
+        playlist_hold(&z->pl, i, !ok);
+    }
+    bool mine = z->item >= 0 && !z->on_fallback && !z->insert_on && !z->stale &&
+                z->shown == m && z->item_zone == z->id;
+    if (mine && z->pl.entries[z->item].held) {
+        log_info("%s: %s is not scheduled now; replacing it", manifest_zone_name(z->id),
+                 cur_item(z)->id);
+        z->stale = true;
+    }
+}
+
+/* Builds the zone's rotation from the schedule in force. */
 static bool zone_load_playlist(struct zone *z)
 {
     playlist_finish(&z->pl);
@@ -916,12 +1021,35 @@ static bool zone_load_playlist(struct zone *z)
     z->n_items = m && !zone_off(z) ? m->zones[z->id].n_items : 0;
     if (!playlist_init(&z->pl, z->n_items))
         return false;
-    for (size_t i = 0; i < z->n_items; i++) {
-        const struct manifest_item *item = zone_item(z, i);
-        playlist_hold(&z->pl, i, item->media && !item->media->ready);
-    }
+    zone_apply_schedule(z, z->p->sched_time);
     return true;
 }
+
+/*
+ * Checks the clock and, once a second, the schedule: items start and stop
+ * on the minute, and a clock found wrong freezes the schedule at the last
+ * time known to be right.
+ */
+static void check_time(struct player *p, double now)
+{
+    time_t t = time(NULL);
+    if (t == p->sched_checked)
+        return;
+    p->sched_checked = t;
+    struct sync_status st = {0};
+    if (p->sync)
+        sync_status(p->sync, &st);
+    schedule_clock_check(&p->clock, t, p->manifest ? p->manifest->published : 0,
+                         st.server_date);
+    p->sched_time = schedule_clock_effective(&p->clock, t);
+    for (int i = 0; i < ZONE_COUNT; i++)
+        zone_apply_schedule(&p->zones[i], p->sched_time);
+    if (now >= p->next_clock_save && p->clock_path) {
+        schedule_clock_save(&p->clock, p->clock_path);
+        p->next_clock_save = now + CLOCK_SAVE_S;
+    }
+}
+
 
 /*
  * Moves the zone onto the schedule just adopted. The item on screen stays
@@ -963,6 +1091,7 @@ static void zone_adopt(struct zone *z, double now)
 
 static void adopt_manifest(struct player *p, struct manifest *m, double now)
 {
+    expand_placeholders(p->cfg, m);
     size_t ready = 0, total = 0;
     for (size_t i = 0; i < m->n_media; i++) {
         total++;
@@ -973,8 +1102,12 @@ static void adopt_manifest(struct player *p, struct manifest *m, double now)
              ready, total);
     struct manifest *old = p->manifest;
     p->manifest = m;
-    for (int i = 0; i < ZONE_COUNT; i++)
+    p->sched_checked = 0;
+    for (int i = 0; i < ZONE_COUNT; i++) {
         zone_adopt(&p->zones[i], now);
+        if (!zone_off(&p->zones[i]))
+            zone_submit(&p->zones[i], LOADER_FALLBACK, 0);
+    }
     manifest_unref(old);
     p->dirty = true;
 }
@@ -1064,7 +1197,7 @@ static void check_schedule_file(struct player *p, double now)
     if (!changed)
         return;
     p->file_seen = st;
-    struct manifest *m = load_manifest(p->url);
+    struct manifest *m = load_manifest(p->url, p->cfg);
     if (m)
         adopt_manifest(p, m, now);
     else
@@ -1153,6 +1286,7 @@ static int run_loop(struct player *p, const struct player_options *opts)
         }
 
         check_schedule_file(p, now);
+        check_time(p, now);
         double wake = now + IDLE_WAKE_S;
         bool covered[ZONE_COUNT];
         wake = fmin(wake, overlay_update(p->overlay, time(NULL), now, covered));
@@ -1290,6 +1424,12 @@ int player_run(const struct config *cfg, const struct player_options *opts)
 
     p.url = url;
     p.sync_event = SDL_RegisterEvents(1);
+    schedule_clock_init(&p.clock);
+    if (p.cache_dir && asprintf(&p.clock_path, "%s/clock", p.cache_dir) < 0)
+        p.clock_path = NULL;
+    if (p.clock_path)
+        schedule_clock_load(&p.clock, p.clock_path);
+    p.sched_time = time(NULL);
     if (url && source_is_http(url)) {
         /* The sync thread hands over the cached schedule at once, then
          * whatever the server has. */
@@ -1301,7 +1441,7 @@ int player_run(const struct config *cfg, const struct player_options *opts)
         if (!path || stat(path, &p.file_seen) != 0)
             memset(&p.file_seen, 0, sizeof(p.file_seen));
         free(path);
-        p.manifest = load_manifest(url);
+        p.manifest = load_manifest(url, cfg);
         p.next_file_check = now_s() + cfg->poll_seconds;
         if (!p.manifest)
             log_warn("no usable schedule; every zone shows the fallback");
@@ -1343,6 +1483,9 @@ out_display:
     audio_destroy(p.audio);
     display_destroy(p.display);
 out_media:
+    if (p.clock_path)
+        schedule_clock_save(&p.clock, p.clock_path);
+    free(p.clock_path);
     free(p.cache_dir);
     free(demo_url);
     media_quit();
