@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "build-config.h"
@@ -359,6 +360,26 @@ static char *copy_or_null(const char *s)
     return s && s[0] ? strdup(s) : NULL;
 }
 
+/*
+ * A certificate check that fails because the board's clock is far in the
+ * past (no battery-backed clock, no network time yet) reads like an attack
+ * to a technician; say what it really is.
+ */
+static void explain_clock(struct fetch_reply *r, CURLcode rc)
+{
+    time_t now = time(NULL);
+    if (rc != CURLE_PEER_FAILED_VERIFICATION || now >= (time_t)LIANBO_BUILD_EPOCH)
+        return;
+    char when[32];
+    struct tm tm;
+    strftime(when, sizeof(when), "%Y-%m-%d %H:%M", gmtime_r(&now, &tm));
+    size_t n = strlen(r->error);
+    snprintf(r->error + n, sizeof(r->error) - n,
+             " -- this terminal's clock says %s (UTC), before this player was even built, "
+             "so no certificate can be checked until the clock is set: is network time "
+             "(NTP) reachable?", when);
+}
+
 static void reply_fill(struct transfer *t, CURLcode rc, const char *errbuf)
 {
     struct fetch_reply *r = t->reply;
@@ -385,6 +406,7 @@ static void reply_fill(struct transfer *t, CURLcode rc, const char *errbuf)
         r->status = FETCH_FAILED;
         snprintf(r->error, sizeof(r->error), "%s", errbuf[0] ? errbuf
                  : curl_easy_strerror(rc));
+        explain_clock(r, rc);
     } else {
         r->status = FETCH_DONE;
     }
