@@ -16,7 +16,7 @@ packages=(
     libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
     libswresample-dev
     libcurl4-openssl-dev libconfig-dev libqrencode-dev libjansson-dev
-    libfontconfig-dev libexif-dev
+    libfontconfig-dev libexif-dev libsystemd-dev
     # fonts: a CJK face for Chinese notices and a Latin fallback
     fonts-wqy-microhei fonts-dejavu-core
     # time zones for dayparting; CA certificates for https schedules
@@ -25,6 +25,9 @@ packages=(
     imagemagick zbar-tools xvfb x11-apps xauth python3 ffmpeg
     # the https tests make their own certificate
     openssl
+    # the package test (tests/package): dpkg-buildpackage, dh and its
+    # sysusers sequence, lintian, systemd-analyze and systemd.pc, man
+    build-essential dpkg-dev debhelper lintian systemd man-db
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -2,6 +2,7 @@
 #include "player/log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -35,10 +36,24 @@ bool log_level_from_name(const char *name, enum log_level *out)
     return false;
 }
 
+/* syslog priorities of our levels, for the journal */
+static const int journal_priorities[] = {
+    [LOG_ERROR] = 3,
+    [LOG_WARN] = 4,
+    [LOG_INFO] = 6,
+    [LOG_DEBUG] = 7,
+};
+
 void log_write(enum log_level level, const char *module, const char *fmt, ...)
 {
     if (level > current_level)
         return;
+
+    /* Under systemd, stderr goes to the journal, which stamps the time
+     * itself and reads a "<N>" prefix as the line's priority. */
+    static int journal = -1;
+    if (journal < 0)
+        journal = getenv("JOURNAL_STREAM") != NULL;
 
     /* Build the whole line first so that lines from different threads
      * never interleave: one fputs of a complete line is atomic enough for
@@ -48,9 +63,11 @@ void log_write(enum log_level level, const char *module, const char *fmt, ...)
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
     localtime_r(&ts.tv_sec, &tm);
-    int n = snprintf(line, sizeof(line), "%02d:%02d:%02d.%03ld %-5s %s: ",
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
-                     level_names[level], module);
+    int n = journal ? snprintf(line, sizeof(line), "<%d>%s: ", journal_priorities[level],
+                               module)
+                    : snprintf(line, sizeof(line), "%02d:%02d:%02d.%03ld %-5s %s: ",
+                               tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+                               level_names[level], module);
     if (n < 0 || (size_t)n >= sizeof(line))
         n = 0;
 

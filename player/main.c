@@ -17,6 +17,7 @@
 #include "player/log.h"
 #include "player/player.h"
 #include "player/schedule.h"
+#include "player/service.h"
 
 static void usage(FILE *out)
 {
@@ -29,11 +30,13 @@ static void usage(FILE *out)
             "  --screenshot FILE     write the composed frame as PNG and exit\n"
             "  --after SECONDS       when to take that screenshot (default 3)\n"
             "  --check-config PATH   validate a configuration file and exit 0 or 1\n"
+            "  --status              print the running player's status and exit\n"
             "  --trace-frames FILE   for tests: log each presented frame's zone colours\n"
             "  --version             print the version and exit\n"
             "  --help                show this help\n"
             "\n"
-            "Send SIGUSR1 to write a screenshot into the cache directory.\n");
+            "Signals: SIGUSR1 writes a screenshot into the cache directory, SIGUSR2\n"
+            "shows the diagnostics screen, SIGHUP reloads the configuration.\n");
 }
 
 static int check_config(const char *path)
@@ -71,19 +74,21 @@ static bool parse_seconds(const char *s, double *out)
 int main(int argc, char **argv)
 {
     enum { OPT_CONFIG = 256, OPT_WINDOWED, OPT_SCREENSHOT, OPT_AFTER, OPT_CHECK,
-           OPT_TRACE, OPT_VERSION, OPT_HELP };
+           OPT_TRACE, OPT_STATUS, OPT_VERSION, OPT_HELP };
     static const struct option options[] = {
         {"config", required_argument, NULL, OPT_CONFIG},
         {"windowed", no_argument, NULL, OPT_WINDOWED},
         {"screenshot", required_argument, NULL, OPT_SCREENSHOT},
         {"after", required_argument, NULL, OPT_AFTER},
         {"check-config", required_argument, NULL, OPT_CHECK},
+        {"status", no_argument, NULL, OPT_STATUS},
         {"trace-frames", required_argument, NULL, OPT_TRACE},
         {"version", no_argument, NULL, OPT_VERSION},
         {"help", no_argument, NULL, OPT_HELP},
         {0},
     };
     const char *config_path = NULL;
+    bool want_status = false;
     struct player_options opts = {.after = 3};
 
     int c;
@@ -110,6 +115,9 @@ int main(int argc, char **argv)
         case OPT_TRACE:
             opts.trace = optarg;
             break;
+        case OPT_STATUS:
+            want_status = true;
+            break;
         case OPT_VERSION:
             printf("lianbo %s\n", LIANBO_VERSION);
             return 0;
@@ -128,6 +136,11 @@ int main(int argc, char **argv)
     }
 
     struct config *cfg = load_config(config_path);
+    if (cfg && want_status) {
+        int rc = service_print_status(cfg);
+        config_free(cfg);
+        return rc;
+    }
     if (!cfg) {
         fprintf(stderr, "lianbo: refusing to start with an invalid configuration\n");
         return 1;
@@ -141,7 +154,18 @@ int main(int argc, char **argv)
     if (cfg->timezone[0] && !schedule_set_timezone(cfg->timezone, why, sizeof(why)))
         log_warn("time zone %s not used: %s", cfg->timezone, why);
 
-    int status = player_run(cfg, &opts);
+    struct config *reloaded = NULL;
+    opts.reloaded = &reloaded;
+    int status;
+    /* SIGHUP with a valid configuration starts the player over with it,
+     * in the same process: no restart, no lost cache. */
+    while ((status = player_run(cfg, &opts)) == PLAYER_RELOAD && reloaded) {
+        config_free(cfg);
+        cfg = reloaded;
+        reloaded = NULL;
+        if (log_level_from_name(cfg->log_level, &level))
+            log_set_level(level);
+    }
     config_free(cfg);
     return status;
 }

@@ -49,11 +49,17 @@ struct ticker {
     double start;
 };
 
+/* The diagnostics card: light grey on near-black, over everything. */
+static const struct color info_fg = {0xe8, 0xe8, 0xe8, 0xff};
+static const struct color info_bg = {0x10, 0x18, 0x20, 0xff};
+
 struct overlay {
     struct overlay_params params;
     struct alerts *alerts;
     struct card cards[MAX_CARDS];
     struct ticker tickers[ZONE_COUNT];
+    struct card info[DISPLAY_MAX_OUTPUTS]; /* the diagnostics, per output */
+    double info_until;
 };
 
 struct overlay *overlay_create(const struct overlay_params *params)
@@ -92,6 +98,8 @@ void overlay_destroy(struct overlay *o)
         return;
     for (int i = 0; i < MAX_CARDS; i++)
         card_clear(&o->cards[i]);
+    for (int i = 0; i < DISPLAY_MAX_OUTPUTS; i++)
+        card_clear(&o->info[i]);
     for (int z = 0; z < ZONE_COUNT; z++) {
         strips_clear(&o->tickers[z]);
         free(o->tickers[z].text);
@@ -211,6 +219,7 @@ static void plan_cards(struct overlay *o, const struct alerts_view *v)
         if (!wanted[i] && o->cards[i].key) {
             log_info("alert %s is off the screen", o->cards[i].alert_id);
             card_clear(&o->cards[i]);
+            *o->params.dirty = true;
         }
     }
 }
@@ -262,6 +271,7 @@ static void plan_tickers(struct overlay *o, const struct alerts_view *v)
         t->ticket = 0;
         if (!text) {
             strips_clear(t);
+            *o->params.dirty = true;
             continue;
         }
         struct loader_job job = {
@@ -288,6 +298,12 @@ double overlay_update(struct overlay *o, time_t t, double now, bool covered[ZONE
     plan_tickers(o, &v);
 
     double wake = INFINITY;
+    if (o->info_until > now)
+        wake = o->info_until;
+    else if (o->info_until > 0) {
+        overlay_set_info(o, NULL, 0);
+        *o->params.dirty = true;
+    }
     time_t change = alerts_next_change(o->alerts, t);
     if (change)
         wake = now + (double)(change - t);
@@ -308,8 +324,46 @@ static SDL_Texture *upload_one(struct overlay *o, int output, SDL_Surface *s)
     return tex;
 }
 
+void overlay_set_info(struct overlay *o, const char *text, double until)
+{
+    struct display *d = o->params.display;
+    o->info_until = text ? until : 0;
+    for (int i = 0; i < DISPLAY_MAX_OUTPUTS; i++)
+        card_clear(&o->info[i]);
+    if (!text)
+        return;
+    for (int i = 0; i < d->n_outputs; i++) {
+        struct card *c = &o->info[i];
+        struct display_output *out = &d->outputs[i];
+        struct manifest_item *item = loader_card_create(ITEM_TEXT, "diagnostics",
+                                                        "lianbo diagnostics", text, NULL,
+                                                        info_fg, info_bg);
+        if (!item)
+            continue;
+        *c = (struct card){.key = strdup("diagnostics"), .alert_id = strdup("diagnostics"),
+                           .output = i,
+                           .rect = {0, 0, out->canvas_w, out->canvas_h}};
+        struct loader_job job = {
+            .kind = LOADER_CARD,
+            .ticket = ++*o->params.tickets,
+            .card = item,
+            .w = out->canvas_w,
+            .h = out->canvas_h,
+        };
+        c->ticket = job.ticket;
+        loader_submit(o->params.loader, &job);
+    }
+}
+
 static bool receive_card(struct overlay *o, struct loader_result *res)
 {
+    for (int i = 0; i < DISPLAY_MAX_OUTPUTS; i++) {
+        struct card *c = &o->info[i];
+        if (c->key && c->ticket == res->job.ticket && res->ok && res->content.n_pages) {
+            c->tex = upload_one(o, c->output, res->content.pages[0]);
+            return true;
+        }
+    }
     for (int i = 0; i < MAX_CARDS; i++) {
         struct card *c = &o->cards[i];
         if (!c->key || c->ticket != res->job.ticket)
@@ -413,15 +467,20 @@ bool overlay_draw(struct overlay *o, int output, double now)
         if (o->params.display->zone_output[z] == output)
             moving = draw_ticker(o, z, r, now) || moving;
     }
-    for (int i = 0; i < MAX_CARDS; i++) {
-        struct card *c = &o->cards[i];
+    for (int i = 0; i < MAX_CARDS + DISPLAY_MAX_OUTPUTS; i++) {
+        struct card *c = i < MAX_CARDS ? &o->cards[i] : &o->info[i - MAX_CARDS];
         if (!c->key || c->output != output || !c->tex)
+            continue;
+        if (i >= MAX_CARDS && now >= o->info_until)
             continue;
         SDL_Rect at = {c->rect.x, c->rect.y, c->rect.w, c->rect.h};
         SDL_SetTextureBlendMode(c->tex, SDL_BLENDMODE_NONE);
         SDL_RenderCopy(r, c->tex, NULL, &at);
         if (!c->shown) {
-            log_info("alert %s on screen", c->alert_id);
+            if (i < MAX_CARDS)
+                log_info("alert %s on screen", c->alert_id);
+            else
+                log_info("diagnostics on screen");
             c->shown = true;
         }
     }

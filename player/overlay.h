@@ -23,6 +23,7 @@ struct overlay_params {
     enum zone_id ticker_zone;  /* where info alerts crawl unless they say */
     double ticker_speed;       /* pixels per second */
     uint64_t *tickets;         /* the player's ticket counter, shared */
+    bool *dirty;               /* set when what the overlay shows changes */
 };
 
 struct overlay *overlay_create(const struct overlay_params *params);
@@ -38,6 +39,10 @@ const struct alerts *overlay_alerts(const struct overlay *o);
  * alert takes over, and returns when it next needs to run.
  */
 double overlay_update(struct overlay *o, time_t t, double now, bool covered[ZONE_COUNT]);
+
+/* Shows TEXT (lines of "name: value") over everything until UNTIL
+ * (steady clock); NULL hides it. */
+void overlay_set_info(struct overlay *o, const char *text, double until);
 
 /* Takes a loader result meant for the overlay; false if it is not one. */
 bool overlay_receive(struct overlay *o, struct loader_result *res);

@@ -24,6 +24,7 @@
 #include "player/paths.h"
 #include "player/playlist.h"
 #include "player/schedule.h"
+#include "player/service.h"
 #include "player/video.h"
 #include "render/display.h"
 
@@ -51,6 +52,12 @@
  * enough to survive a power cut, rarely enough to spare the flash. */
 #define CLOCK_SAVE_S 600.0
 
+/* How long the diagnostics screen stays up, seconds. */
+#define DIAGNOSTICS_S 10.0
+
+/* The status file is rewritten this often, seconds. */
+#define STATUS_EVERY_S 5.0
+
 /* An alerts document larger than this is not one, bytes. */
 #define ALERTS_MAX_BYTES (1024 * 1024)
 
@@ -70,6 +77,8 @@
 #define FALLBACK_RECHECK_S 10.0
 
 static volatile sig_atomic_t screenshot_requested;
+static volatile sig_atomic_t diagnostics_requested;
+static volatile sig_atomic_t reload_requested;
 
 struct player;
 
@@ -172,8 +181,12 @@ struct player {
     time_t sched_time;     /* the time it was evaluated at */
 
     bool overlay_moving;  /* a ticker crawls: frames are due continuously */
+    struct service *service;
+    double next_status;
+    char decoder[128];    /* of the last video opened, for diagnostics */
+    bool dark;            /* outside the display's power hours */
+    struct config *reloaded; /* a valid new configuration after SIGHUP */
     FILE *trace;          /* --trace-frames, for tests: one line a frame */
-    double trace_start;
 };
 
 static double now_s(void)
@@ -181,10 +194,26 @@ static double now_s(void)
     return SDL_GetTicks64() / 1000.0;
 }
 
-static void on_sigusr1(int sig)
+/* Seconds since the process started; unlike SDL's clock it carries on
+ * across a reload, so --after and --trace-frames count from the start. */
+static double process_s(void)
 {
-    (void)sig;
-    screenshot_requested = 1;
+    static struct timespec start;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    if (start.tv_sec == 0 && start.tv_nsec == 0)
+        start = ts;
+    return (double)(ts.tv_sec - start.tv_sec) + (ts.tv_nsec - start.tv_nsec) / 1e9;
+}
+
+static void on_signal(int sig)
+{
+    if (sig == SIGUSR1)
+        screenshot_requested = 1;
+    else if (sig == SIGUSR2)
+        diagnostics_requested = 1;
+    else if (sig == SIGHUP)
+        reload_requested = 1;
 }
 
 static const struct manifest_item *zone_item(struct zone *z, size_t i)
@@ -566,6 +595,7 @@ static double watch_opening(struct zone *z, double now)
     case VIDEO_READY:
         z->busy = false;
         z->has_ready = true;
+        video_decoder(z->next_video, z->p->decoder, sizeof(z->p->decoder));
         if (!z->next_is_insert)
             playlist_succeeded(&z->pl, z->next_item);
         return INFINITY;
@@ -822,7 +852,8 @@ static void trace_frame(struct player *p, int i, double now)
 {
     struct display *d = p->display;
     struct display_output *o = &d->outputs[i];
-    fprintf(p->trace, "%.4f", now - p->trace_start);
+    (void)now;
+    fprintf(p->trace, "%.4f", process_s());
     for (int zi = 0; zi < ZONE_COUNT; zi++) {
         if (d->zone_output[zi] != i)
             continue;
@@ -852,11 +883,11 @@ static void render(struct player *p, double now, SDL_Surface **capture)
     p->overlay_moving = false;
     for (int i = 0; i < d->n_outputs; i++) {
         display_begin(d, i);
-        for (int z = 0; z < ZONE_COUNT; z++) {
+        for (int z = 0; z < ZONE_COUNT && !p->dark; z++) {
             if (d->zone_output[z] == i)
                 draw_zone(&p->zones[z], now);
         }
-        if (p->overlay && overlay_draw(p->overlay, i, now))
+        if (p->overlay && !p->dark && overlay_draw(p->overlay, i, now))
             p->overlay_moving = true;
         display_finish(d, i);
         if (capture)
@@ -1025,6 +1056,99 @@ static bool zone_load_playlist(struct zone *z)
     return true;
 }
 
+static void run_command(const char *what, const char *command)
+{
+    if (!command || !command[0])
+        return;
+    /* The command only switches a display; it must not hold the loop, so
+     * it runs in the background and its end is not awaited. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+        _exit(127);
+    }
+    if (pid < 0)
+        log_warn("cannot run the %s command: %s", what, strerror(errno));
+    else
+        log_info("running the %s command: %s", what, command);
+}
+
+/* Turns the screen dark outside the power hours, and back on. */
+static void check_power(struct player *p, time_t t)
+{
+    struct tm local;
+    localtime_r(&t, &local);
+    bool dark = service_power_off(p->cfg->power_off, p->cfg->power_on, &local);
+    if (dark == p->dark)
+        return;
+    p->dark = dark;
+    p->dirty = true;
+    log_info("display power hours: the screen goes %s", dark ? "dark" : "back on");
+    run_command(dark ? "display off" : "display on",
+                dark ? p->cfg->power_off_command : p->cfg->power_on_command);
+}
+
+static const char *age_of(time_t t, char *buf, size_t len)
+{
+    if (!t) {
+        snprintf(buf, len, "never");
+        return buf;
+    }
+    struct tm tm;
+    char when[32];
+    localtime_r(&t, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+    snprintf(buf, len, "%s (%ld s ago)", when, (long)(time(NULL) - t));
+    return buf;
+}
+
+/* What a technician needs to see at a glance, as "name: value" lines. */
+static void status_text(struct player *p, char *buf, size_t len)
+{
+    const struct config *cfg = p->cfg;
+    char tags[512] = "", addrs[512], age[64];
+    size_t n = 0;
+    for (int i = 0; i < cfg->n_tags && n < sizeof(tags); i++) {
+        int w = snprintf(tags + n, sizeof(tags) - n, "%s%s=%s", i ? ", " : "",
+                         cfg->tags[i].key, cfg->tags[i].value);
+        if (w > 0)
+            n += (size_t)w;
+    }
+    service_addresses(addrs, sizeof(addrs));
+    struct sync_status st = {.version = p->manifest ? p->manifest->version : -1};
+    if (p->sync)
+        sync_status(p->sync, &st);
+    char cache[64] = "not synced over the network";
+    if (p->sync) {
+        snprintf(cache, sizeof(cache), "%.1f MB, %zu of %zu media ready",
+                 st.cache_bytes / 1e6, st.media_ready, st.media_total);
+    }
+    snprintf(buf, len,
+             "device: %s\n"
+             "tags: %s\n"
+             "addresses: %s\n"
+             "schedule: %s\n"
+             "last sync: %s\n"
+             "schedule version: %lld\n"
+             "cache: %s\n"
+             "clock: %s\n"
+             "video decoder: %s\n"
+             "screen: %s\n",
+             cfg->device_id, tags[0] ? tags : "(none)", addrs, p->url ? p->url : "(none)",
+             p->sync ? age_of(st.last_success, age, sizeof(age)) : "local file",
+             (long long)st.version, cache,
+             p->clock.trust == SCHEDULE_TRUSTED ? "trusted" : "NOT trusted (schedule frozen)",
+             p->decoder[0] ? p->decoder : "no video played yet", p->dark ? "dark" : "on");
+}
+
+static void show_diagnostics(struct player *p, double now)
+{
+    char text[4096];
+    status_text(p, text, sizeof(text));
+    overlay_set_info(p->overlay, text, now + DIAGNOSTICS_S);
+    log_info("diagnostics screen for %.0f s", DIAGNOSTICS_S);
+}
+
 /*
  * Checks the clock and, once a second, the schedule: items start and stop
  * on the minute, and a clock found wrong freezes the schedule at the last
@@ -1047,6 +1171,13 @@ static void check_time(struct player *p, double now)
     if (now >= p->next_clock_save && p->clock_path) {
         schedule_clock_save(&p->clock, p->clock_path);
         p->next_clock_save = now + CLOCK_SAVE_S;
+    }
+    check_power(p, t);
+    if (now >= p->next_status) {
+        char text[4096];
+        status_text(p, text, sizeof(text));
+        service_write_status(p->service, text);
+        p->next_status = now + STATUS_EVERY_S;
     }
 }
 
@@ -1256,6 +1387,8 @@ static bool handle_event(struct player *p, const SDL_Event *ev, bool windowed)
     case SDL_KEYDOWN:
         if (windowed && (ev->key.keysym.sym == SDLK_ESCAPE || ev->key.keysym.sym == SDLK_q))
             return false;
+        /* Any other key on a terminal's keyboard asks for the diagnostics. */
+        diagnostics_requested = 1;
         break;
     case SDL_WINDOWEVENT:
         if (ev->window.event == SDL_WINDOWEVENT_EXPOSED)
@@ -1267,11 +1400,37 @@ static bool handle_event(struct player *p, const SDL_Event *ev, bool windowed)
     return true;
 }
 
+/* Reads the configuration file again; a valid one is kept for the
+ * caller to restart with, an invalid one refused with its problems. */
+static bool try_reload(struct player *p)
+{
+    if (!p->cfg->path) {
+        log_warn("reload requested, but the player runs without a configuration file");
+        return false;
+    }
+    char *errors = NULL;
+    size_t len = 0;
+    FILE *err = open_memstream(&errors, &len);
+    struct config *cfg = err ? config_load(p->cfg->path, err) : NULL;
+    if (err)
+        fclose(err);
+    if (!cfg) {
+        for (char *line = errors ? strtok(errors, "\n") : NULL; line; line = strtok(NULL, "\n"))
+            log_error("%s", line);
+        log_error("the changed configuration %s is refused; the running one stays",
+                  p->cfg->path);
+        free(errors);
+        return false;
+    }
+    free(errors);
+    log_info("reloading the configuration %s", p->cfg->path);
+    p->reloaded = cfg;
+    return true;
+}
+
 static int run_loop(struct player *p, const struct player_options *opts)
 {
-    double start = now_s();
-    p->trace_start = start;
-    double shot_at = opts->screenshot ? start + opts->after : INFINITY;
+    double shot_at = opts->screenshot ? now_s() + opts->after - process_s() : INFINITY;
     bool windowed = opts->windowed || !p->cfg->fullscreen;
     p->dirty = true;
 
@@ -1291,7 +1450,7 @@ static int run_loop(struct player *p, const struct player_options *opts)
         bool covered[ZONE_COUNT];
         wake = fmin(wake, overlay_update(p->overlay, time(NULL), now, covered));
         for (int i = 0; i < ZONE_COUNT; i++)
-            zone_cover(&p->zones[i], covered[i], now);
+            zone_cover(&p->zones[i], covered[i] || p->dark, now);
         if (p->overlay_moving) {
             wake = fmin(wake, now + FADE_FRAME_S);
             p->dirty = true;
@@ -1308,8 +1467,20 @@ static int run_loop(struct player *p, const struct player_options *opts)
             screenshot_requested = 0;
             screenshot_on_signal(p, now);
         }
-        if (p->dirty)
+        if (diagnostics_requested) {
+            diagnostics_requested = 0;
+            show_diagnostics(p, now);
+        }
+        if (reload_requested) {
+            reload_requested = 0;
+            if (try_reload(p))
+                return PLAYER_RELOAD;
+        }
+        if (p->dirty) {
             render(p, now, NULL);
+            service_ready(p->service);
+        }
+        wake = fmin(wake, service_watchdog(p->service, now));
 
         wake = fmin(wake, shot_at);
         int timeout_ms = (int)ceil((wake - now_s()) * 1000);
@@ -1369,12 +1540,20 @@ int player_run(const struct config *cfg, const struct player_options *opts)
     char *demo_url = NULL;
     struct text_fonts *fonts = NULL;
 
-    struct sigaction sa = {.sa_handler = on_sigusr1};
+    struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    /* The display commands run in the background; nobody waits for them. */
+    signal(SIGCHLD, SIG_IGN);
 
+    /* A reload appends to the trace the first run started. */
+    static bool traced;
+    process_s();
     if (opts->trace) {
-        p.trace = fopen(opts->trace, "w");
+        p.trace = fopen(opts->trace, traced ? "a" : "w");
+        traced = true;
         if (!p.trace) {
             log_error("cannot write the frame trace %s: %s", opts->trace, strerror(errno));
             return 1;
@@ -1384,6 +1563,7 @@ int player_run(const struct config *cfg, const struct player_options *opts)
     if (!media_init())
         goto out_media;
     p.cache_dir = paths_cache_dir(cfg);
+    p.service = service_create(p.cache_dir);
 
     const char *url = cfg->schedule_url;
     if (!url || !url[0]) {
@@ -1417,6 +1597,7 @@ int player_run(const struct config *cfg, const struct player_options *opts)
                            : ZONE_LOWER,
         .ticker_speed = cfg->ticker_speed,
         .tickets = &p.tickets,
+        .dirty = &p.dirty,
     };
     p.overlay = overlay_create(&op);
     if (!p.overlay)
@@ -1464,7 +1645,13 @@ int player_run(const struct config *cfg, const struct player_options *opts)
         p.alerts_feed = feed_create(&fp, cfg);
     }
 
+    /* A kiosk shows who and where it is when it comes up; a developer's
+     * window does not. */
+    if (cfg->fullscreen && !opts->windowed)
+        show_diagnostics(&p, now_s());
     status = run_loop(&p, opts);
+    if (status == PLAYER_RELOAD && opts->reloaded)
+        *opts->reloaded = p.reloaded;
 
 out_zones:
     /* The sync thread stops first so that nothing new arrives; then the
@@ -1486,6 +1673,7 @@ out_media:
     if (p.clock_path)
         schedule_clock_save(&p.clock, p.clock_path);
     free(p.clock_path);
+    service_destroy(p.service);
     free(p.cache_dir);
     free(demo_url);
     media_quit();

@@ -9,11 +9,16 @@
 
 #include "config/config.h"
 
+/* player_run() returns this when SIGHUP brought a valid new configuration,
+ * stored in *reloaded: run again with it. */
+#define PLAYER_RELOAD 100
+
 struct player_options {
     bool windowed;          /* --windowed: ignore display.fullscreen */
     const char *screenshot; /* --screenshot: write this PNG, then exit */
     double after;           /* --after: seconds before the screenshot */
     const char *trace;      /* --trace-frames: log every presented frame here */
+    struct config **reloaded; /* where a reloaded configuration goes */
 };
 
 /* Runs until quit; returns the process exit status. */

@@ -57,6 +57,7 @@ struct video {
     int disp_w, disp_h, rotation;
     double frame_dur;
     double duration;   /* of the file, seconds; NAN when unknown */
+    char decoder[128]; /* which decoder, and how */
 
     /* Decoder thread only. */
     double last_io;
@@ -105,6 +106,13 @@ static void ffmpeg_log(void *avcl, int level, const char *fmt, va_list vl)
     line[strcspn(line, "\n")] = '\0';
     if (line[0])
         log_write(LOG_DEBUG, "ffmpeg", "%s", line);
+}
+
+void video_decoder(struct video *v, char *buf, size_t len)
+{
+    SDL_LockMutex(v->lock);
+    snprintf(buf, len, "%s", v->decoder);
+    SDL_UnlockMutex(v->lock);
 }
 
 void video_init_logging(void)
@@ -280,10 +288,12 @@ static bool open_video_decoder(struct video *v, struct decoder *d, char *why, si
             return false;
         }
     }
-    log_info("%s: %s %dx%d, decoder %s (%s, %d thread%s)", v->id,
-             avcodec_get_name(st->codecpar->codec_id), st->codecpar->width,
-             st->codecpar->height, d->vctx->codec->name, how, d->vctx->thread_count,
-             d->vctx->thread_count == 1 ? "" : "s");
+    SDL_LockMutex(v->lock);
+    snprintf(v->decoder, sizeof(v->decoder), "%s (%s, %d thread%s)", d->vctx->codec->name,
+             how, d->vctx->thread_count, d->vctx->thread_count == 1 ? "" : "s");
+    SDL_UnlockMutex(v->lock);
+    log_info("%s: %s %dx%d, decoder %s", v->id, avcodec_get_name(st->codecpar->codec_id),
+             st->codecpar->width, st->codecpar->height, v->decoder);
     return true;
 }
 

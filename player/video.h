@@ -81,6 +81,10 @@ double video_remaining(struct video *v, double now);
 /* Seconds since the last new frame while playing: a stalled decoder. */
 double video_starved_for(struct video *v, double now);
 
+/* Which decoder plays V and how ("h264 (software, 3 threads)"); "" until
+ * READY. Copied into BUF. */
+void video_decoder(struct video *v, char *buf, size_t len);
+
 /* Routes FFmpeg's own messages into our log (at debug level). */
 void video_init_logging(void);
 
