@@ -917,13 +917,15 @@ static bool write_screenshot(struct player *p, double now, const char *path)
 static void screenshot_on_signal(struct player *p, double now)
 {
     char path[4200];
-    time_t t = time(NULL);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
-    localtime_r(&t, &tm);
+    localtime_r(&ts.tv_sec, &tm);
     char stamp[32];
     strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-    snprintf(path, sizeof(path), "%s/screenshot-%s.png", p->cache_dir ? p->cache_dir : "/tmp",
-             stamp);
+    /* Milliseconds too: two requests in one second must not overwrite. */
+    snprintf(path, sizeof(path), "%s/screenshot-%s.%03ld.png",
+             p->cache_dir ? p->cache_dir : "/tmp", stamp, ts.tv_nsec / 1000000);
     write_screenshot(p, now, path);
 }
 
