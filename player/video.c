@@ -245,7 +245,10 @@ static bool open_video_decoder(struct video *v, struct decoder *d, char *why, si
     AVStream *st = d->fmt->streams[d->vidx];
     const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
     if (!codec) {
-        snprintf(why, len, "no decoder for %s video", avcodec_get_name(st->codecpar->codec_id));
+        char tag[AV_FOURCC_MAX_STRING_SIZE] = "";
+        av_fourcc_make_string(tag, st->codecpar->codec_tag);
+        snprintf(why, len, "no decoder for this video's format (%s, tagged \"%s\")",
+                 avcodec_get_name(st->codecpar->codec_id), tag);
         return false;
     }
     bool any = strcmp(v->hwdec, "auto") == 0;
@@ -289,8 +292,15 @@ static bool open_video_decoder(struct video *v, struct decoder *d, char *why, si
         }
     }
     SDL_LockMutex(v->lock);
-    snprintf(v->decoder, sizeof(v->decoder), "%s (%s, %d thread%s)", d->vctx->codec->name,
-             how, d->vctx->thread_count, d->vctx->thread_count == 1 ? "" : "s");
+    /* A decoder with threads of its own (libdav1d) reports 0. */
+    if (d->vctx->thread_count > 0) {
+        snprintf(v->decoder, sizeof(v->decoder), "%s (%s, %d thread%s)",
+                 d->vctx->codec->name, how, d->vctx->thread_count,
+                 d->vctx->thread_count == 1 ? "" : "s");
+    } else {
+        snprintf(v->decoder, sizeof(v->decoder), "%s (%s, its own threads)",
+                 d->vctx->codec->name, how);
+    }
     SDL_UnlockMutex(v->lock);
     log_info("%s: %s %dx%d, decoder %s", v->id, avcodec_get_name(st->codecpar->codec_id),
              st->codecpar->width, st->codecpar->height, v->decoder);

@@ -6,8 +6,9 @@ volume, silent at volume 0, whatever the file's channel layout and rate."""
 import os
 
 from harness import Suite, World, check, image_item, manifest, solid
-from videofix import (BLUE, RED, clip, expect_decoded, lines_naming, loud_span,
-                      read_f32_stereo, run_traced, video_item, zero_crossing_hz)
+from videofix import (BLUE, RED, check_timing, clip, expect_decoded, lines_naming,
+                      loud_span, read_f32_stereo, retry_if_machine_stalled, run_traced,
+                      video_item, zero_crossing_hz)
 
 suite = Suite()
 
@@ -38,8 +39,8 @@ def play_tone(exe, name, volume=None, tone=None):
         left, right = read_f32_stereo(out)
         # The device runs for the whole 3.5 s run; allow for SDL's pacing
         # being rough.
-        check(len(left) >= RATE * CLIP_S,
-              f"{name}: only {len(left) / RATE:.2f} s of sound were written")
+        check_timing(len(left) >= RATE * CLIP_S,
+                     f"{name}: only {len(left) / RATE:.2f} s of sound were written")
         expect_decoded(res, "upper", "tone", at_least=CLIP_S * 30 - 1)
         check(not lines_naming(res, "tone", "warn"), f"{name}: the clip was warned about")
         return left, right, res
@@ -55,8 +56,8 @@ def expect_tone(left, right, what):
                             f"{max(abs(s) for s in left):.5f})")
     start, end = span
     secs = (end - start) / RATE
-    check(abs(secs - CLIP_S) <= 0.3,
-          f"{what}: the tone lasted {secs:.2f} s, expected the clip's {CLIP_S} s")
+    check_timing(abs(secs - CLIP_S) <= 0.3,
+                 f"{what}: the tone lasted {secs:.2f} s, expected the clip's {CLIP_S} s")
     for samples, side in ((left, "left"), (right, "right")):
         hz = zero_crossing_hz(samples[start:end], RATE)
         check(abs(hz - 440) <= 440 * 0.03,
@@ -65,12 +66,14 @@ def expect_tone(left, right, what):
 
 
 @suite.test
+@retry_if_machine_stalled
 def tone_plays_at_its_pitch(exe):
     left, right, _ = play_tone(exe, "mono")
     expect_tone(left, right, "mono 44.1 kHz tone")
 
 
 @suite.test
+@retry_if_machine_stalled
 def five_one_sound_is_mixed_to_stereo(exe):
     # A 5.1 file at 44.1 kHz, the tone on every channel.
     left, right, _ = play_tone(exe, "surround", tone={
@@ -79,6 +82,7 @@ def five_one_sound_is_mixed_to_stereo(exe):
 
 
 @suite.test
+@retry_if_machine_stalled
 def item_volume_scales_the_sound(exe):
     full_l, full_r, _ = play_tone(exe, "vol100", volume=100)
     half_l, half_r, _ = play_tone(exe, "vol50", volume=50)
@@ -90,6 +94,7 @@ def item_volume_scales_the_sound(exe):
 
 
 @suite.test
+@retry_if_machine_stalled
 def volume_zero_is_silent(exe):
     left, right, _ = play_tone(exe, "vol0", volume=0)
     loudest = max(max(abs(s) for s in left), max(abs(s) for s in right))

@@ -4,13 +4,11 @@ freezes on one picture: from the frame trace, the colours change when the
 clip says and the next item follows on time. Also with sound on, when the
 sound ends before the picture, and with no sound at all."""
 
-import os
-
 from harness import (Suite, World, check, expect_zone_colour, image_item,
                      manifest, solid, zone_rects)
-from videofix import (BLUE, GREEN, RED, clip, counter_lines, describe_runs,
-                      expect_decoded, first_frame_of, lines_naming, run_traced,
-                      runs, video_item)
+from videofix import (BLUE, GREEN, RED, check_timing, clip, describe_runs,
+                      expect_decoded, lines_naming, retry_if_machine_stalled,
+                      run_traced, runs, video_item)
 
 suite = Suite()
 
@@ -51,13 +49,14 @@ def expect_next_at(rs, t0, when, what):
     blue = [r for r in rs if r.name == "blue"]
     check(blue, f"{what}: the next item (blue) never came: {describe_runs(rs)}")
     took = blue[0].start - t0
-    check(abs(took - when) <= SLACK,
-          f"{what}: the next item came {took:.3f} s after the video's first frame, "
-          f"expected {when} s: {describe_runs(rs)}")
+    check_timing(abs(took - when) <= SLACK,
+                 f"{what}: the next item came {took:.3f} s after the video's first frame, "
+                 f"expected {when} s: {describe_runs(rs)}")
     return blue[0]
 
 
 @suite.test
+@retry_if_machine_stalled
 def short_clip_loops_to_fill_its_slot(exe):
     # A 1 s clip, red then green, looped for 4 s: red, green, red, green...
     with World(exe, "slot-loop") as w:
@@ -74,23 +73,24 @@ def short_clip_loops_to_fill_its_slot(exe):
               f"loop: a colour other than red or green (black?) showed while the clip "
               f"looped: {describe_runs(during)}")
         want = ["red", "green"] * 4
-        check(names == want,
-              f"loop: expected red, green four times over, saw {names}: "
-              f"{describe_runs(during)}")
+        check_timing(names == want,
+                     f"loop: expected red, green four times over, saw {names}: "
+                     f"{describe_runs(during)}")
         for r in during[:-1]:
-            check(0.3 <= r.end - r.start <= 0.7,
-                  f"loop: {r.name} stayed {r.end - r.start:.3f} s, expected 0.5 s "
-                  f"(a freeze at the loop point?): {describe_runs(during)}")
+            check_timing(0.3 <= r.end - r.start <= 0.7,
+                         f"loop: {r.name} stayed {r.end - r.start:.3f} s, expected 0.5 s "
+                         f"(a freeze at the loop point?): {describe_runs(during)}")
         # Frames keep coming across every loop point: no stall either.
         times = [fr.t for fr in trace if t0 <= fr.t < blue.start]
         gaps = [b - a for a, b in zip(times, times[1:])]
-        check(max(gaps) <= 0.2,
-              f"loop: {max(gaps):.3f} s passed without a new frame while it looped")
+        check_timing(max(gaps) <= 0.2,
+                     f"loop: {max(gaps):.3f} s passed without a new frame while it looped")
         counts = expect_decoded(res, "upper", "looped", at_least=100)
-        check(counts[0][2] <= 2, f"loop: counters {counts[0]}: frames were dropped")
+        check_timing(counts[0][2] <= 2, f"loop: counters {counts[0]}: frames were dropped")
 
 
 @suite.test
+@retry_if_machine_stalled
 def clip_played_to_its_end_moves_on(exe):
     # play "end": after the 1 s clip the next item, not its last frame for
     # the rest of a slot; a duration does not hold it either.
@@ -104,11 +104,13 @@ def clip_played_to_its_end_moves_on(exe):
               f"play to end: expected red, green, then the next item: {describe_runs(rs)}")
         expect_next_at(rs, rs[0].start, 1.0, "play to end")
         counts = expect_decoded(res, "upper", "to-end", at_least=30)
-        check(counts[0][:2] == (30, 30),
-              f"play to end: counters {counts[0]}, expected all 30 frames decoded and shown")
+        check_timing(counts[0][:2] == (30, 30),
+                     f"play to end: counters {counts[0]}, expected all 30 frames decoded "
+                     "and shown")
 
 
 @suite.test
+@retry_if_machine_stalled
 def long_clip_is_cut_at_its_slot(exe):
     # A 5 s clip cut at 1.5 s.
     with World(exe, "slot-cut") as w:
@@ -125,6 +127,7 @@ def long_clip_is_cut_at_its_slot(exe):
 
 
 @suite.test
+@retry_if_machine_stalled
 def clip_shorter_than_its_cut_ends_at_its_end(exe):
     # "cut" at 3 s of a 1 s clip: the clip's end comes first.
     with World(exe, "slot-cut-short") as w:
@@ -153,21 +156,22 @@ def sound_run(exe, name, tone):
         check([r.name for r in rs] == ["red", "green", "blue"],
               f"{name}: expected red, green, then the next item: {describe_runs(rs)}")
         t0 = rs[0].start
-        check(abs(rs[1].start - t0 - 1.0) <= SLACK,
-              f"{name}: green (at 1 s in the clip) came {rs[1].start - t0:.3f} s in: "
-              f"{describe_runs(rs)}")
+        check_timing(abs(rs[1].start - t0 - 1.0) <= SLACK,
+                     f"{name}: green (at 1 s in the clip) came {rs[1].start - t0:.3f} s in: "
+                     f"{describe_runs(rs)}")
         expect_next_at(rs, t0, 2.0, name)
         times = [fr.t for fr in trace if t0 <= fr.t < rs[2].start]
         gaps = [b - a for a, b in zip(times, times[1:])]
-        check(max(gaps) <= 0.2,
-              f"{name}: {max(gaps):.3f} s passed without a new frame while it played")
+        check_timing(max(gaps) <= 0.2,
+                     f"{name}: {max(gaps):.3f} s passed without a new frame while it played")
         counts = expect_decoded(res, "upper", "clip", at_least=60)
-        check(counts[0][1] >= 58, f"{name}: counters {counts[0]}: frames were not shown")
+        check_timing(counts[0][1] >= 58, f"{name}: counters {counts[0]}: frames were not shown")
         check(not lines_naming(res, "clip", "warn"), f"{name}: the clip was warned about")
         return res
 
 
 @suite.test
+@retry_if_machine_stalled
 def sound_ending_before_the_picture(exe):
     # 0.4 s of sound in a 2 s clip: when the sound runs out, the picture
     # carries on on the clock, and the clip still ends at 2 s.
@@ -175,11 +179,13 @@ def sound_ending_before_the_picture(exe):
 
 
 @suite.test
+@retry_if_machine_stalled
 def no_sound_track_with_sound_on(exe):
     sound_run(exe, "slot-no-sound", None)
 
 
 @suite.test
+@retry_if_machine_stalled
 def sound_as_long_as_the_picture(exe):
     sound_run(exe, "slot-full-sound", {"seconds": 2, "codec": "aac"})
 

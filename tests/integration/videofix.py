@@ -9,13 +9,22 @@ and which part of it, was on screen.
 The readers turn what lianbo leaves behind into facts: the frame trace
 (--trace-frames, one line per presented frame) into time-stamped colours
 per zone, and the log into each video's decoded/shown/dropped counters.
+
+Checks of when things happen use check_timing. The host of a shared
+virtual machine now and then stops it for a quarter of a second, and a
+parallel test takes CPU time a terminal would not share; a test wrapped
+in retry_if_machine_stalled runs again when a timing check failed while
+the machine itself was seen stalled or busy, and says so in its output.
 """
 
+import functools
 import json
 import os
 import re
 import struct
 import subprocess
+import threading
+import time
 
 from harness import TestFailure, check, hex_rgb, run_tool
 
@@ -296,10 +305,111 @@ def ffmpeg_encoders():
     return names
 
 
+# --- the machine's own hiccups ---------------------------------------------
+
+# A sleeping thread that wakes this much later than asked (seconds) means
+# the whole machine stopped for a moment: on a shared virtual machine the
+# host sometimes takes the CPUs away for a quarter of a second. Every
+# process stalls alike, so a late frame then says nothing about lianbo.
+MACHINE_STALL_S = 0.05
+
+# Other programs using more than this share of the machine's CPUs
+# (0 to 1) during a run make its timing say nothing about lianbo either:
+# a terminal runs the player alone.
+MACHINE_BUSY_SHARE = 0.15
+
+# What disturbed the lianbo runs of the current attempt: "470 ms stall at
+# 1.54 s", "other programs used 35% of the CPUs".
+machine_stalls = []
+
+
+class MachineWatch(threading.Thread):
+    """Notes every moment the machine stalled while it runs."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.stalls = []
+        self.done = threading.Event()
+
+    def run(self):
+        start = last = time.monotonic()
+        while not self.done.wait(0.005):
+            now = time.monotonic()
+            if now - last > MACHINE_STALL_S:
+                self.stalls.append(f"{(now - last) * 1000:.0f} ms stall at "
+                                   f"{last - start:.2f} s")
+            last = now
+
+    def __enter__(self):
+        self.t0 = time.monotonic()
+        self.cpu0 = busy_cpu_seconds()
+        self.ours0 = our_cpu_seconds()
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.join()
+        wall = time.monotonic() - self.t0
+        others = (busy_cpu_seconds() - self.cpu0) - (our_cpu_seconds() - self.ours0)
+        share = others / (wall * (os.cpu_count() or 1))
+        if wall > 0 and share > MACHINE_BUSY_SHARE:
+            self.stalls.append(f"other programs used {share:.0%} of the CPUs")
+
+
+def busy_cpu_seconds():
+    """CPU seconds all programs have spent running, from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def our_cpu_seconds():
+    """CPU seconds of this test and the programs it ran and waited for."""
+    me = os.times()
+    return me.user + me.system + me.children_user + me.children_system
+
+
+class TimingFailure(TestFailure):
+    """Something came too early, too late or not at all in time: the kind
+    of failure a stalled or busy machine can cause."""
+
+
+def check_timing(cond, message):
+    if not cond:
+        raise TimingFailure(message)
+
+
+def retry_if_machine_stalled(fn, tries=3):
+    """Runs test FN again when a timing check failed and the machine itself
+    stalled, or other programs were busy, during its lianbo runs. Any
+    other failure, and a timing failure on a quiet machine, fails at once."""
+    @functools.wraps(fn)
+    def wrapper(exe):
+        for attempt in range(1, tries + 1):
+            del machine_stalls[:]
+            try:
+                return fn(exe)
+            except TimingFailure as e:
+                if not machine_stalls:
+                    raise
+                stalls = ", ".join(machine_stalls)
+                if attempt == tries:
+                    raise TestFailure(f"{e}\n    (the machine was disturbed in each of "
+                                      f"{tries} attempts; this time: {stalls})")
+                print(f"     {fn.__name__}: attempt {attempt} failed while the machine "
+                      f"was disturbed ({stalls}); trying again. It said: "
+                      f"{str(e).splitlines()[0][:300]}", flush=True)
+    return wrapper
+
+
 def run_traced(w, after, env=None):
     """Runs lianbo in world W with a frame trace; returns (result, frames)."""
     trace = w.path("frames.trace")
-    res = w.run(args=["--trace-frames", trace], after=after, env=env)
+    with MachineWatch() as watch:
+        res = w.run(args=["--trace-frames", trace], after=after, env=env)
+    machine_stalls.extend(watch.stalls)
     return res, read_trace(trace)
 
 
