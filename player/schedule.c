@@ -1,4 +1,5 @@
 #define LOG_MODULE "schedule"
+#include "net/store.h"
 #include "player/log.h"
 
 #include "player/schedule.h"
@@ -1148,61 +1149,22 @@ bool schedule_clock_load(struct schedule_clock *c, const char *path)
     return true;
 }
 
-/* Makes the rename of a file in the directory of PATH survive power loss. */
-static bool sync_directory(const char *path)
+bool schedule_clock_save(const struct schedule_clock *c, const char *path)
 {
-    char dir[4096];
+    char dir[4096], text[32];
     const char *slash = strrchr(path, '/');
     if (!slash)
         snprintf(dir, sizeof(dir), ".");
     else
         snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    bool ok = fsync(fd) == 0;
-    close(fd);
-    return ok;
-}
-
-bool schedule_clock_save(const struct schedule_clock *c, const char *path)
-{
-    char tmp[4096], text[32];
-    int n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    if (n < 0 || (size_t)n >= sizeof(tmp)) {
-        log_warn("cannot save the last trusted time: path too long: %s", path);
-        return false;
-    }
     int len = snprintf(text, sizeof(text), "%lld\n", (long long)c->last_trusted);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        log_warn("cannot save the last trusted time: open %s: %s", tmp, strerror(errno));
+    /* Written aside, flushed, then renamed: a power cut leaves the old
+     * time or the new one, never half a number. */
+    if (!store_write_atomic(dir, slash ? slash + 1 : path, text, (size_t)len)) {
+        log_warn("cannot save the last trusted time to %s: %s", path, strerror(errno));
         return false;
     }
-    if (write(fd, text, (size_t)len) != len || fsync(fd) != 0) {
-        log_warn("cannot save the last trusted time: write %s: %s", tmp, strerror(errno));
-        goto close_tmp;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        log_warn("cannot save the last trusted time: close %s: %s", tmp, strerror(errno));
-        goto remove_tmp;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        log_warn("cannot save the last trusted time: rename %s to %s: %s", tmp, path,
-                 strerror(errno));
-        goto remove_tmp;
-    }
-    if (!sync_directory(path))
-        log_debug("fsync of the directory of %s failed: %s", path, strerror(errno));
     return true;
-
-close_tmp:
-    close(fd);
-remove_tmp:
-    unlink(tmp);
-    return false;
 }
 
 /* Reads N digits at S into *OUT. */
