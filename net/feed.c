@@ -133,10 +133,11 @@ static void poll_http(struct feed *f)
         if (f->failing)
             log_info("%s: %s answers again", f->name, f->url);
         f->failing = false;
-        if (take(f, reply.body, reply.body_len, true)) {
-            replace(&f->etag, reply.etag);
-            replace(&f->last_modified, reply.last_modified);
-        }
+        take(f, reply.body, reply.body_len, true);
+        /* Also for a refused document: asked again unchanged, the server
+         * answers 304 and the refusal is not logged again every poll. */
+        replace(&f->etag, reply.etag);
+        replace(&f->last_modified, reply.last_modified);
     }
     fetch_reply_finish(&reply);
 }

@@ -23,8 +23,8 @@ packages=(
     tzdata ca-certificates
     # integration tests: fixtures, QR decoding, a virtual X display, video
     imagemagick zbar-tools xvfb x11-apps xauth python3 ffmpeg
-    # the https tests make their own certificate
-    openssl
+    # the https tests make their own certificate; the clock tests fake the time
+    openssl faketime
     # the package test (tests/package): dpkg-buildpackage, dh and its
     # sysusers sequence, lintian, systemd-analyze and systemd.pc, man
     build-essential dpkg-dev debhelper lintian systemd man-db

@@ -77,6 +77,14 @@ void log_write(enum log_level level, const char *module, const char *fmt, ...)
     va_end(ap);
 
     size_t len = strlen(line);
+    /* A line cut at the buffer's end must not end in half a character. */
+    if (len == sizeof(line) - 2) {
+        size_t cut = len;
+        while (cut > 0 && ((unsigned char)line[cut - 1] & 0xc0) == 0x80)
+            cut--;
+        if (cut > 0 && ((unsigned char)line[cut - 1] & 0xc0) == 0xc0)
+            len = cut - 1;
+    }
     line[len] = '\n';
     fwrite(line, 1, len + 1, stderr);
 }

@@ -26,7 +26,7 @@ static const struct color ticker_bg = {0x0b, 0x25, 0x45, 0xff};
 /* Frame interval while a ticker crawls, seconds. */
 #define TICKER_FRAME_S 0.016
 
-#define MAX_CARDS 4
+#define MAX_CARDS 8 /* four zones-worth, and as many on their way out */
 
 struct card {
     char *key;            /* alert id and content: a change re-renders */
@@ -36,6 +36,9 @@ struct card {
     uint64_t ticket;
     SDL_Texture *tex;
     bool shown;           /* drawn at least once: logged */
+    bool retiring;        /* no longer wanted, still drawn until the card
+                           * replacing it is ready, so no frame in between
+                           * shows what lies underneath */
 };
 
 struct ticker {
@@ -162,6 +165,7 @@ static void want_card(struct overlay *o, const struct alert *a, int output,
     for (int i = 0; i < MAX_CARDS; i++) {
         if (o->cards[i].key && strcmp(o->cards[i].key, key) == 0) {
             wanted[i] = true;
+            o->cards[i].retiring = false;
             free(key);
             return;
         }
@@ -176,6 +180,26 @@ static void want_card(struct overlay *o, const struct alert *a, int output,
         return;
     }
     free(key);
+}
+
+/* Clears the cards on their way out whose output has no card still
+ * waiting for its picture. */
+static void sweep_retiring(struct overlay *o)
+{
+    for (int i = 0; i < MAX_CARDS; i++) {
+        struct card *c = &o->cards[i];
+        if (!c->key || !c->retiring)
+            continue;
+        bool waiting = false;
+        for (int k = 0; k < MAX_CARDS; k++) {
+            const struct card *n = &o->cards[k];
+            waiting = waiting || (n->key && !n->retiring && !n->tex && n->output == c->output);
+        }
+        if (!waiting) {
+            card_clear(c);
+            *o->params.dirty = true;
+        }
+    }
 }
 
 static struct layout_rect rect_union(struct layout_rect a, struct layout_rect b)
@@ -216,12 +240,12 @@ static void plan_cards(struct overlay *o, const struct alerts_view *v)
         }
     }
     for (int i = 0; i < MAX_CARDS; i++) {
-        if (!wanted[i] && o->cards[i].key) {
+        if (!wanted[i] && o->cards[i].key && !o->cards[i].retiring) {
             log_info("alert %s is off the screen", o->cards[i].alert_id);
-            card_clear(&o->cards[i]);
-            *o->params.dirty = true;
+            o->cards[i].retiring = true;
         }
     }
+    sweep_retiring(o);
 }
 
 static char *ticker_text(const struct alerts_view *v, int z)
@@ -374,7 +398,10 @@ static bool receive_card(struct overlay *o, struct loader_result *res)
             c->tex = upload_one(o, c->output, res->content.pages[0]);
         } else {
             log_error("alert %s: cannot draw its card: %s", c->alert_id, res->why);
+            /* Never wait for a card that will not come. */
+            card_clear(c);
         }
+        sweep_retiring(o);
         return true;
     }
     return true; /* a card no longer wanted */
@@ -459,6 +486,20 @@ static bool draw_ticker(struct overlay *o, int z, SDL_Renderer *r, double now)
     return true;
 }
 
+static void draw_card(struct card *c, SDL_Renderer *r, int index)
+{
+    SDL_Rect at = {c->rect.x, c->rect.y, c->rect.w, c->rect.h};
+    SDL_SetTextureBlendMode(c->tex, SDL_BLENDMODE_NONE);
+    SDL_RenderCopy(r, c->tex, NULL, &at);
+    if (!c->shown && !c->retiring) {
+        if (index < MAX_CARDS)
+            log_info("alert %s on screen", c->alert_id);
+        else
+            log_info("diagnostics on screen");
+        c->shown = true;
+    }
+}
+
 bool overlay_draw(struct overlay *o, int output, double now)
 {
     SDL_Renderer *r = o->params.display->outputs[output].renderer;
@@ -467,22 +508,20 @@ bool overlay_draw(struct overlay *o, int output, double now)
         if (o->params.display->zone_output[z] == output)
             moving = draw_ticker(o, z, r, now) || moving;
     }
-    for (int i = 0; i < MAX_CARDS + DISPLAY_MAX_OUTPUTS; i++) {
-        struct card *c = i < MAX_CARDS ? &o->cards[i] : &o->info[i - MAX_CARDS];
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < MAX_CARDS; i++) {
+            struct card *c = &o->cards[i];
+            if (c->key && c->output == output && c->tex && c->retiring == (pass == 0))
+                draw_card(c, r, i);
+        }
+    }
+    for (int i = MAX_CARDS; i < MAX_CARDS + DISPLAY_MAX_OUTPUTS; i++) {
+        struct card *c = &o->info[i - MAX_CARDS];
         if (!c->key || c->output != output || !c->tex)
             continue;
         if (i >= MAX_CARDS && now >= o->info_until)
             continue;
-        SDL_Rect at = {c->rect.x, c->rect.y, c->rect.w, c->rect.h};
-        SDL_SetTextureBlendMode(c->tex, SDL_BLENDMODE_NONE);
-        SDL_RenderCopy(r, c->tex, NULL, &at);
-        if (!c->shown) {
-            if (i < MAX_CARDS)
-                log_info("alert %s on screen", c->alert_id);
-            else
-                log_info("diagnostics on screen");
-            c->shown = true;
-        }
+        draw_card(c, r, i);
     }
     return moving;
 }

@@ -64,6 +64,9 @@
 /* Insert ids remembered, so that each plays once. */
 #define MAX_SEEN_INSERTS 64
 
+/* Placeholder warnings remembered, so that each is logged once. */
+#define MAX_WARNINGS 64
+
 /* A video still not open after this long (seconds) is given up: a read
  * from a hung network share can block where FFmpeg cannot interrupt it. */
 #define VIDEO_OPEN_TIMEOUT_S 10.0
@@ -168,6 +171,7 @@ struct player {
     struct feed *alerts_feed;
     Uint32 alerts_event;
     char *seen_inserts[MAX_SEEN_INSERTS]; /* ids already played, oldest first */
+    char *warnings[MAX_WARNINGS]; /* warnings already given, oldest first */
     const char *url;
     struct stat file_seen;
     double next_file_check;
@@ -929,9 +933,26 @@ static void screenshot_on_signal(struct player *p, double now)
     write_screenshot(p, now, path);
 }
 
-/* Fills {device.id} and {tag.NAME} into the words and QR codes of M. */
-static void expand_item(const struct config *cfg, struct manifest_item *item)
+/* Whether the warning KEY is new; remembers it. The sync thread hands
+ * over a new copy of the schedule after every download, and a warning
+ * about the same item is worth one line, not one per copy. */
+static bool first_warning(struct player *p, const char *key)
 {
+    for (int i = 0; i < MAX_WARNINGS; i++) {
+        if (p->warnings[i] && strcmp(p->warnings[i], key) == 0)
+            return false;
+    }
+    free(p->warnings[0]);
+    memmove(p->warnings, p->warnings + 1, sizeof(p->warnings[0]) * (MAX_WARNINGS - 1));
+    p->warnings[MAX_WARNINGS - 1] = strdup(key);
+    return true;
+}
+
+/* Fills {device.id} and {tag.NAME} into the words and QR codes of M. */
+static void expand_item(struct player *p, struct manifest_item *item)
+{
+    const struct config *cfg = p->cfg;
+    char key[512];
     char **fields[] = {&item->title, &item->body, &item->caption, &item->qr};
     for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
         char *in = *fields[f], *out = NULL;
@@ -944,10 +965,12 @@ static void expand_item(const struct config *cfg, struct manifest_item *item)
         struct schedule_expand_notes notes = {0};
         if (!schedule_expand(in, cfg, url, &out, &notes))
             continue;
-        if (notes.missing)
+        snprintf(key, sizeof(key), "%s|tag|%s", item->id, notes.first_missing);
+        if (notes.missing && first_warning(p, key))
             log_warn("item %s: this terminal has no tag \"%s\"; it is left empty", item->id,
                      notes.first_missing);
-        if (notes.unknown)
+        snprintf(key, sizeof(key), "%s|unknown|%s", item->id, notes.first_unknown);
+        if (notes.unknown && first_warning(p, key))
             log_warn("item %s: %s is not a placeholder; shown as written", item->id,
                      notes.first_unknown);
         free(in);
@@ -955,13 +978,13 @@ static void expand_item(const struct config *cfg, struct manifest_item *item)
     }
 }
 
-static void expand_placeholders(const struct config *cfg, struct manifest *m)
+static void expand_placeholders(struct player *p, struct manifest *m)
 {
     for (int z = 0; z < ZONE_COUNT; z++) {
         for (size_t i = 0; i < m->zones[z].n_items; i++)
-            expand_item(cfg, &m->zones[z].items[i]);
+            expand_item(p, &m->zones[z].items[i]);
         if (m->zones[z].fallback)
-            expand_item(cfg, m->zones[z].fallback);
+            expand_item(p, m->zones[z].fallback);
     }
 }
 
@@ -987,7 +1010,6 @@ static struct manifest *load_manifest(const char *url, const struct config *cfg)
     free(errors);
     free(text);
     if (m) {
-        expand_placeholders(cfg, m);
         log_info("schedule %s version %lld: %zu upper, %zu lower item(s)", url,
                  (long long)m->version, m->zones[ZONE_UPPER].n_items,
                  m->zones[ZONE_LOWER].n_items);
@@ -1190,7 +1212,9 @@ static void check_time(struct player *p, double now)
  * soon as the next item is ready (or by the fallback), never after its
  * slot. What was being prepared from the old schedule is dropped.
  */
-static void zone_adopt(struct zone *z, double now)
+/* Forgets what was being prepared to come next; a loader job still out
+ * comes back stale and is dropped by its ticket. */
+static void zone_drop_next(struct zone *z)
 {
     if (z->has_ready && !z->next_video)
         loader_result_finish(&z->ready);
@@ -1198,7 +1222,13 @@ static void zone_adopt(struct zone *z, double now)
     z->next_video = NULL;
     z->has_ready = false;
     z->busy = false;
+    z->ticket = 0;
     z->next_is_insert = false;
+}
+
+static void zone_adopt(struct zone *z, double now)
+{
+    zone_drop_next(z);
     z->insert_left = 0; /* its index named an item of the old schedule */
     zone_load_playlist(z);
 
@@ -1224,7 +1254,7 @@ static void zone_adopt(struct zone *z, double now)
 
 static void adopt_manifest(struct player *p, struct manifest *m, double now)
 {
-    expand_placeholders(p->cfg, m);
+    expand_placeholders(p, m);
     size_t ready = 0, total = 0;
     for (size_t i = 0; i < m->n_media; i++) {
         total++;
@@ -1301,6 +1331,10 @@ static void start_inserts(struct player *p, const struct alerts *a)
                 if (strcmp(mz->items[j].id, ins->item) != 0)
                     continue;
                 struct zone *z = &p->zones[ins->zone];
+                /* What was prepared to follow the item on screen waits: the
+                 * insert plays now, not after the current slot. */
+                if (!z->next_is_insert)
+                    zone_drop_next(z);
                 z->insert_from = order[k];
                 z->insert_index = j;
                 z->insert_left = ins->times;
@@ -1625,6 +1659,8 @@ int player_run(const struct config *cfg, const struct player_options *opts)
             memset(&p.file_seen, 0, sizeof(p.file_seen));
         free(path);
         p.manifest = load_manifest(url, cfg);
+        if (p.manifest)
+            expand_placeholders(&p, p.manifest);
         p.next_file_check = now_s() + cfg->poll_seconds;
         if (!p.manifest)
             log_warn("no usable schedule; every zone shows the fallback");
@@ -1663,6 +1699,8 @@ out_zones:
     drop_published(&p);
     for (int i = 0; i < MAX_SEEN_INSERTS; i++)
         free(p.seen_inserts[i]);
+    for (int i = 0; i < MAX_WARNINGS; i++)
+        free(p.warnings[i]);
     loader_destroy(p.loader);
     overlay_destroy(p.overlay);
     zones_finish(&p);
