@@ -34,7 +34,8 @@ static const struct bad_case bad_cases[] = {
     {"{\"alerts\": [\n  {\"id\": \"a\", \"level\": \"urgent\", \"title\": \"t\",\n"
      "   \"expires\": \"2026-12-04T13:00:00Z\"}]}",
      URL ":2:24: alerts[0].level: must be one of info, warning, emergency, got \"urgent\""},
-    {"{\"alerts\": [{\"level\": \"info\", \"title\": \"t\", \"expires\": \"2026-12-04T13:00:00Z\"}]}",
+    {"{\"alerts\": [{\"level\": \"info\", \"title\": \"t\","
+     " \"expires\": \"2026-12-04T13:00:00Z\"}]}",
      "alerts[0].id: required"},
     {"{\"alerts\": [{\"id\": \"a\", \"level\": \"info\", \"title\": \"t\"}]}",
      "alerts[0].expires: required"},
@@ -51,7 +52,8 @@ static const struct bad_case bad_cases[] = {
      "alerts[0].title: must be a string, got 5"},
     {"{\"alerts\": [{\"id\": \"a\", \"level\": \"info\", \"title\": \"t\", \"zone\": \"side\","
      " \"expires\": \"2026-12-04T13:00:00Z\"},"
-     " {\"id\": \"a\", \"level\": \"info\", \"title\": \"t\", \"expires\": \"2026-12-04T13:00:00Z\"}]}",
+     " {\"id\": \"a\", \"level\": \"info\", \"title\": \"t\","
+     " \"expires\": \"2026-12-04T13:00:00Z\"}]}",
      "alerts[1].id: \"a\" is already the id of alerts[0]"},
     {"{\"insert\": [{\"id\": \"i\", \"zone\": \"middle\", \"item\": \"m\"}]}",
      "insert[0].zone: must be one of upper, lower, got \"middle\""},

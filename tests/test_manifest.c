@@ -815,7 +815,8 @@ static void test_playlists(void)
          "{\"priority\": 0, \"items\": []}]}}}",
          "zones.upper.playlists[0].priority: must be a whole number from 1 to 1000"},
         {"{\"version\": 1, \"zones\": {\"upper\": {\"items\": [{\"type\": \"text\","
-         " \"title\": \"t\", \"when\": {\"times\": [{\"from\": \"24:30\", \"to\": \"01:00\"}]}}]}}}",
+         " \"title\": \"t\","
+         " \"when\": {\"times\": [{\"from\": \"24:30\", \"to\": \"01:00\"}]}}]}}}",
          "zones.upper.items[0].when.times[0].from"},
         {"{\"version\": 1, \"published\": \"yesterday\", \"zones\": {}}",
          "published: must be a time like"},
