@@ -811,9 +811,19 @@ static void draw_video(struct zone *z, SDL_Renderer *r, const SDL_Rect *zone, Ui
      * centre it on the zone. */
     int w = (int)lround(dw * scale), h = (int)lround(dh * scale);
     SDL_Rect dst = {zone->x + (zone->w - w) / 2, zone->y + (zone->h - h) / 2, w, h};
-    SDL_SetRenderDrawBlendMode(r, alpha == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
-    SDL_SetRenderDrawColor(r, item->bg.r, item->bg.g, item->bg.b, alpha);
-    SDL_RenderFillRect(r, zone);
+    /* Bars only where the picture leaves room: a full-zone fill under a
+     * full-zone video is a wasted pass over every pixel. */
+    bool covers = alpha == 255 && (int)lround(shown_w * scale) >= zone->w &&
+                  (int)lround(shown_h * scale) >= zone->h;
+    if (!covers) {
+        SDL_SetRenderDrawBlendMode(r, alpha == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+        SDL_SetRenderDrawColor(r, item->bg.r, item->bg.g, item->bg.b, alpha);
+        SDL_RenderFillRect(r, zone);
+    }
+    /* Linear filtering when scaled (nearest blocks up a 720p clip on a
+     * 1080p zone); none at 1:1, where it only costs. */
+    SDL_SetTextureScaleMode(z->vtex, w == z->vtex_w && h == z->vtex_h ? SDL_ScaleModeNearest
+                                                                       : SDL_ScaleModeLinear);
     SDL_RenderSetClipRect(r, zone);
     SDL_SetTextureBlendMode(z->vtex, alpha == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
     SDL_SetTextureAlphaMod(z->vtex, alpha);

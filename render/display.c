@@ -15,11 +15,20 @@ static void layout_output(struct display_output *o, int rotation)
     layout_canvas_size(o->win_w, o->win_h, rotation, &o->canvas_w, &o->canvas_h);
 }
 
-static bool create_canvas(struct display_output *o)
+static bool create_canvas(struct display_output *o, int rotation)
 {
     if (o->canvas)
         SDL_DestroyTexture(o->canvas);
-    o->canvas = SDL_CreateTexture(o->renderer, SDL_PIXELFORMAT_ARGB8888,
+    o->canvas = NULL;
+    /* Unturned, the canvas is the window itself: no extra full-screen
+     * pass per frame, which on a board drawing in software is most of
+     * the cost of showing a video. */
+    if (rotation == 0)
+        return true;
+    /* ABGR: with OpenGL ES 2 (the renderer of Raspberry Pi class boards),
+     * YUV textures drawn into an ARGB target come out with red and blue
+     * swapped; ABGR is right with every renderer. */
+    o->canvas = SDL_CreateTexture(o->renderer, SDL_PIXELFORMAT_ABGR8888,
                                   SDL_TEXTUREACCESS_TARGET, o->canvas_w, o->canvas_h);
     if (!o->canvas) {
         log_error("cannot create a %dx%d canvas: %s", o->canvas_w, o->canvas_h,
@@ -91,7 +100,7 @@ static bool open_output(struct display *d, int i, int display_index, const struc
         log_info("output %d: %s renderer on display %d", i, info.name, display_index);
     }
     layout_output(o, d->rotation);
-    return create_canvas(o);
+    return create_canvas(o, d->rotation);
 }
 
 static void place_zones(struct display *d)
@@ -172,7 +181,7 @@ bool display_resized(struct display *d)
         int old_w = o->canvas_w, old_h = o->canvas_h;
         layout_output(o, d->rotation);
         if (o->canvas_w != old_w || o->canvas_h != old_h) {
-            create_canvas(o);
+            create_canvas(o, d->rotation);
             moved = true;
         }
     }
@@ -197,6 +206,8 @@ void display_begin(struct display *d, int i)
 void display_finish(struct display *d, int i)
 {
     struct display_output *o = &d->outputs[i];
+    if (!o->canvas)
+        return;
     SDL_SetRenderTarget(o->renderer, NULL);
     SDL_SetRenderDrawColor(o->renderer, 0, 0, 0, 255);
     SDL_RenderClear(o->renderer);

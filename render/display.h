@@ -20,7 +20,8 @@
 struct display_output {
     SDL_Window *window;
     SDL_Renderer *renderer;
-    SDL_Texture *canvas; /* render target, canvas_w x canvas_h */
+    SDL_Texture *canvas; /* render target, canvas_w x canvas_h; NULL when
+                          * unturned: then the window is drawn directly */
     int win_w, win_h;
     int canvas_w, canvas_h;
 };

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """lianbo's video benchmark: the player against ffplay on the same clips.
 
-    python3 tests/bench/run.py            # the full run, about 10 minutes
+    python3 tests/bench/run.py            # the full run, about 8 minutes
     python3 tests/bench/run.py --quick    # one pair of short clips, 2 minutes
+
+(The first run also makes the clips and builds lianbo: a few minutes more.)
 
 What it does (issue 8, docs/performance.md):
 
@@ -16,10 +18,12 @@ What it does (issue 8, docs/performance.md):
    same clip at the same window size, alternately, several pairs per clip,
    sound off, and records CPU seconds (user + system), peak resident
    memory and dropped frames of each, from wait4() and their own logs.
-5. Runs ffmpeg decoding the clip to nothing with lianbo's thread count:
-   the floor no player goes under.
+5. Runs ffmpeg decoding the clip to nothing with lianbo's thread count,
+   the floor no decoder goes under, and render_floor.c showing frames
+   without decoding, the floor of the renderer in use.
 6. Checks two zones playing at once, a still image costing nothing, and
-   gapless switches between videos (no black frame, from the frame trace).
+   gapless switches between videos (no black frame, from the frame trace),
+   and that each clip is shown in its own colours.
 7. Prints medians, lianbo/ffplay ratios and each target as MET or NOT MET.
 
 Why Xvfb: under SDL's offscreen driver a GL window keeps the surface it
@@ -38,7 +42,8 @@ each run records how busy the rest of the machine was, because a shared
 machine drops frames that a quiet one would not.
 
 Only the Python standard library is used; the tools are ffmpeg, ffplay,
-ffprobe, Xvfb and meson (packaging/install-deps.sh installs them).
+ffprobe, Xvfb, meson and a C compiler (packaging/install-deps.sh installs
+them).
 Exits 0 when the benchmark ran (with --strict: only when every target is
 met), 1 with --strict and a target missed, 2 when it could not run.
 """
@@ -431,17 +436,29 @@ class Run:
 
 
 def spawn(argv, env, stderr_path):
+    workdir = os.path.dirname(stderr_path)
     with open(stderr_path, "wb") as err:
         return subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=err, cwd=os.path.dirname(
-                                    stderr_path))
+                                stdout=subprocess.DEVNULL, stderr=err, cwd=workdir)
 
+
+# Popen.poll(), and Popen.send_signal() which calls it, reap a process that
+# has ended, and its resource usage is lost with it. These two leave it for
+# wait4() in reap().
 
 def alive(proc):
-    """Whether PROC still runs. Unlike Popen.poll() this leaves an ended
-    process unreaped, so that wait4() still gets its resource usage."""
+    """Whether PROC still runs, leaving an ended one unreaped."""
     info = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
     return info is None
+
+
+def signal_proc(proc, sig):
+    """Sends SIG to PROC unless it has been reaped already."""
+    if proc.returncode is None:
+        try:
+            os.kill(proc.pid, sig)
+        except ProcessLookupError:
+            pass
 
 
 def reap(proc, run, limit_s):
@@ -451,7 +468,7 @@ def reap(proc, run, limit_s):
 
     def kill():
         if not done.is_set():
-            proc.send_signal(signal.SIGKILL)
+            signal_proc(proc, signal.SIGKILL)
 
     timer = threading.Timer(limit_s, kill)
     timer.start()
@@ -484,7 +501,7 @@ def run_lianbo(bench, world, stop_after, what, trace=False, on_running=None):
         if delay > 0 and alive(proc):
             time.sleep(delay)
         if alive(proc):
-            proc.send_signal(signal.SIGTERM)
+            signal_proc(proc, signal.SIGTERM)
         rc = reap(proc, run, RUN_GRACE_S)
         run.wall = time.monotonic() - t0
         load.finish(run.cpu)
@@ -618,7 +635,7 @@ class TraceWatch:
     def __init__(self, path, zone, item):
         self.path, self.zone, self.item = path, zone, item
         self.seen_at = None      # monotonic time it appeared in the file
-        self.trace_t = None      # its time in the trace (since lianbo's loop began)
+        self.trace_t = None      # its time stamp in the trace, on lianbo's clock
 
     def follow(self, proc, t0, limit_s=10):
         """Looks every 2 ms, so the time seen is at most that late; a look
@@ -692,6 +709,10 @@ class XServer:
 # --- the benchmark ---------------------------------------------------------------
 
 class Bench:
+    """What every measurement shares: the options, the working and cache
+    directories, the programs, the environment both players get, and the
+    record of every run."""
+
     def __init__(self, args, root, cache, lianbo, xserver):
         self.args, self.root, self.cache = args, root, cache
         self.lianbo, self.xserver = lianbo, xserver
@@ -792,6 +813,8 @@ def fmt_int(v):
 
 
 def measure_two_zones(bench, big, small, width, height, runs, stop_after):
+    """BIG looping in the upper zone and SMALL in the lower, each fitted
+    into half of the window, RUNS times: frames dropped by both zones."""
     w = World(bench.root, "two-zones")
     w.write(width, height, 0.5, [video_item("big", "big")], [video_item("small", "small")],
             {"big": big.path, "small": small.path})
@@ -1227,6 +1250,9 @@ def main(argv):
         if args.driver == "xvfb":
             xserver = XServer(max(w for w, _ in windows.values()),
                               max(h for _, h in windows.values()))
+        else:
+            log("  note: under the offscreen driver ffplay keeps drawing into the 640x480 "
+                "surface its window was made with; its figures are not comparable")
         bench = Bench(args, root, cache, lianbo, xserver)
         bench.render_floor = build_render_floor(cache)
         bench.split = pick_split(lianbo, root)
