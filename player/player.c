@@ -252,7 +252,8 @@ static void zone_submit(struct zone *z, enum loader_kind kind, size_t item)
         .kind = kind,
         .zone = z->id,
         .ticket = ++p->tickets,
-        .manifest = kind == LOADER_ITEM || p->manifest ? manifest_ref(p->manifest) : NULL,
+        /* Fallback jobs too: the schedule may name its own fallback item. */
+        .manifest = p->manifest ? manifest_ref(p->manifest) : NULL,
         .item = item,
         .item_zone = z->next_from,
         .w = r.w,

@@ -233,3 +233,16 @@ class NetWorld:
     def media_files(self):
         d = os.path.join(self.cache_dir, "media")
         return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+
+def make_cert(dirname):
+    """A self-signed certificate for 127.0.0.1 in DIRNAME: (cert, key)."""
+    cert, key = os.path.join(dirname, "cert.pem"), os.path.join(dirname, "key.pem")
+    try:
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                        "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True, timeout=60)
+    except FileNotFoundError:
+        raise TestFailure("openssl is not installed (run packaging/install-deps.sh)")
+    return cert, key

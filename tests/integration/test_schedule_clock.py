@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from fault_server import FaultServer
 from harness import (RUN_GRACE, Suite, TestFailure, World, check, expect_zone_colour,
                      image_item, read_png, solid, zone_rects)
-from syncworld import manifest_bytes, media_entry
+from syncworld import make_cert, manifest_bytes, media_entry
 from videofix import (BLUE, GREEN, RED, YELLOW, MachineWatch, check_timing, describe_runs,
                       machine_stalls, read_trace, retry_if_machine_stalled, run_traced, runs)
 
@@ -317,18 +317,6 @@ def server_date_sets_the_time_of_a_1970_clock(exe):
         check(len(found) == 1 and found[0].group(2) == "the time the server sent",
               "the clock should be logged once as behind the time the server sent:\n    "
               + res.tail(40))
-
-
-def make_cert(dirname):
-    cert, key = os.path.join(dirname, "cert.pem"), os.path.join(dirname, "key.pem")
-    try:
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                        "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
-                        "-addext", "subjectAltName=IP:127.0.0.1"],
-                       check=True, capture_output=True, timeout=60)
-    except FileNotFoundError:
-        raise TestFailure("openssl is not installed (run packaging/install-deps.sh)")
-    return cert, key
 
 
 @suite.test

@@ -20,7 +20,7 @@ import time
 
 from fault_server import FaultServer, sha256
 from harness import Suite, TestFailure, check
-from syncworld import NetWorld, manifest_bytes, media_entry, net_manifest
+from syncworld import NetWorld, make_cert, manifest_bytes, media_entry, net_manifest
 
 suite = Suite()
 
@@ -243,18 +243,6 @@ def proxy_from_config_and_environment(exe):
         check(ready_ids(res.last()) == ["a"], f"through $http_proxy: {res.last()}")
         check(proxy.requests() and all(r.proxied for r in proxy.requests()),
               f"{proxy.requests()}")
-
-
-def make_cert(dirname):
-    cert, key = os.path.join(dirname, "cert.pem"), os.path.join(dirname, "key.pem")
-    try:
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                        "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
-                        "-addext", "subjectAltName=IP:127.0.0.1"],
-                       check=True, capture_output=True, timeout=60)
-    except FileNotFoundError:
-        raise TestFailure("openssl is not installed (run packaging/install-deps.sh)")
-    return cert, key
 
 
 @suite.test
