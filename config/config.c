@@ -137,6 +137,7 @@ static const struct field schema[] = {
     STRING_KEY("display.fallback_image", fallback_image, check_readable, ""),
     STRING_KEY("display.power_on", power_on, check_clock_time, ""),
     STRING_KEY("display.power_off", power_off, check_clock_time, ""),
+    BOOL_KEY("display.power_dpms", power_dpms, true),
     STRING_KEY("display.power_on_command", power_on_command, NULL, ""),
     STRING_KEY("display.power_off_command", power_off_command, NULL, ""),
     {.path = "video.hwdec", .kind = FIELD_STRING, .offset = AT(video_hwdec),

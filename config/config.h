@@ -54,6 +54,7 @@ struct config {
 
     char *power_on;      /* "HH:MM" the screen comes on; "" means always on */
     char *power_off;     /* "HH:MM" it goes dark */
+    bool power_dpms;     /* switch the monitor to standby while dark */
     char *power_on_command;  /* run when it comes on (HDMI-CEC); "" for none */
     char *power_off_command;
 

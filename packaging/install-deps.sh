@@ -16,7 +16,7 @@ packages=(
     libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
     libswresample-dev
     libcurl4-openssl-dev libconfig-dev libqrencode-dev libjansson-dev
-    libfontconfig-dev libexif-dev libsystemd-dev
+    libfontconfig-dev libexif-dev libsystemd-dev libdrm-dev libx11-dev libxext-dev
     # fonts: a CJK face for Chinese notices and a Latin fallback
     fonts-wqy-microhei fonts-dejavu-core
     # time zones for dayparting; CA certificates for https schedules

@@ -27,6 +27,7 @@
 #include "player/service.h"
 #include "player/video.h"
 #include "render/display.h"
+#include "render/dpms.h"
 
 /* A manifest larger than this is not a schedule (a misconfigured server
  * sending a video, say) and is refused before parsing. */
@@ -189,6 +190,7 @@ struct player {
     double next_status;
     char decoder[128];    /* of the last video opened, for diagnostics */
     bool dark;            /* outside the display's power hours */
+    bool monitor_off;     /* and the monitor is in standby: nothing shows */
     struct config *reloaded; /* a valid new configuration after SIGHUP */
     FILE *trace;          /* --trace-frames, for tests: one line a frame */
 };
@@ -909,7 +911,9 @@ static void render(struct player *p, double now, SDL_Surface **capture)
             capture[i] = display_capture(d, i);
         if (p->trace)
             trace_frame(p, i, now);
-        display_present(d, i);
+        /* A console output in standby has no active CRTC to flip to. */
+        if (!p->monitor_off)
+            display_present(d, i);
     }
     p->dirty = false;
 }
@@ -1108,8 +1112,29 @@ static void run_command(const char *what, const char *command)
         log_info("running the %s command: %s", what, command);
 }
 
+/* Puts the monitors in standby, or wakes them, where the display allows. */
+static void switch_monitors(struct player *p, bool on)
+{
+    /* Waking does not depend on the setting: a reload may have just
+     * turned it off while the monitor sleeps. */
+    if (on ? !p->monitor_off : !p->cfg->power_dpms)
+        return;
+    SDL_Window *windows[DISPLAY_MAX_OUTPUTS];
+    for (int i = 0; i < p->display->n_outputs; i++)
+        windows[i] = p->display->outputs[i].window;
+    char why[256] = "";
+    enum dpms_result r = dpms_set(windows, p->display->n_outputs, on, why, sizeof(why));
+    p->monitor_off = !on && r == DPMS_DONE;
+    if (r == DPMS_DONE)
+        log_info("monitor %s (DPMS)", on ? "woken from standby" : "put in standby");
+    else if (r == DPMS_FAILED)
+        log_warn("cannot switch the monitor %s: %s", on ? "on" : "off", why);
+    else
+        log_info("no monitor standby: %s; the screen stays black", why);
+}
+
 /* Turns the screen dark outside the power hours, and back on. */
-static void check_power(struct player *p, time_t t)
+static void check_power(struct player *p, time_t t, double now)
 {
     struct tm local;
     localtime_r(&t, &local);
@@ -1119,6 +1144,12 @@ static void check_power(struct player *p, time_t t)
     p->dark = dark;
     p->dirty = true;
     log_info("display power hours: the screen goes %s", dark ? "dark" : "back on");
+    if (dark) {
+        /* Black goes up first: a monitor without standby, or one slow to
+         * sleep, must not hold the last picture. */
+        render(p, now, NULL);
+    }
+    switch_monitors(p, !dark);
     run_command(dark ? "display off" : "display on",
                 dark ? p->cfg->power_off_command : p->cfg->power_on_command);
 }
@@ -1207,7 +1238,7 @@ static void check_time(struct player *p, double now)
         schedule_clock_save(&p->clock, p->clock_path);
         p->next_clock_save = now + CLOCK_SAVE_S;
     }
-    check_power(p, t);
+    check_power(p, t, now);
     if (now >= p->next_status) {
         char text[4096];
         status_text(p, text, sizeof(text));
@@ -1719,6 +1750,10 @@ out_zones:
 out_display:
     text_fonts_destroy(fonts);
     audio_destroy(p.audio);
+    /* A monitor left in standby would stay dark through a reload, or
+     * behind whatever takes the console after the player. */
+    if (p.display)
+        switch_monitors(&p, true);
     display_destroy(p.display);
 out_media:
     if (p.clock_path)

@@ -521,6 +521,15 @@ class World:
         with open(self.stderr_path, "rb") as f:
             return f.read().decode(errors="replace")
 
+    def wait_for_log(self, needle, limit=10):
+        """Whether NEEDLE appears in the player's log within LIMIT seconds."""
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            if needle in self.stderr_so_far():
+                return True
+            time.sleep(0.05)
+        return False
+
     def stop(self, proc, wait=15):
         """Asks PROC to quit with SIGTERM as a service manager would; kills
         it if it is still there after WAIT seconds. Returns a Result."""

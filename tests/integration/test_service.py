@@ -26,15 +26,6 @@ def red_world(w):
                               media=[("red", "media/red.png"), ("blue", "media/blue.png")]))
 
 
-def wait_for(w, needle, limit=10):
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        if needle in w.stderr_so_far():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def shot_of(w, proc):
     """Asks the running player for a screenshot (SIGUSR1) and reads it."""
     before = set(os.listdir(w.cache_dir)) if os.path.isdir(w.cache_dir) else set()
@@ -56,14 +47,14 @@ def sighup_reloads_good_and_refuses_bad(exe):
         red_world(w)
         w.write_config()
         proc = w.start()
-        check(wait_for(w, "showing image red"), "red never showed")
+        check(w.wait_for_log("showing image red"), "red never showed")
         expect_zone_colour(shot_of(w, proc), UPPER, RED, "before any reload")
 
         # A broken file: refused, the player goes on as it was.
         with open(w.config_path, "a") as f:
             f.write("display = { width = ; };\n")
         proc.send_signal(signal.SIGHUP)
-        check(wait_for(w, "is refused; the running one stays"),
+        check(w.wait_for_log("is refused; the running one stays"),
               "a bad configuration was not refused:\n" + w.stderr_so_far()[-2000:])
         check(proc.poll() is None, "the player stopped on a bad configuration")
         expect_zone_colour(shot_of(w, proc), UPPER, RED, "after the refused reload")
@@ -76,7 +67,7 @@ def sighup_reloads_good_and_refuses_bad(exe):
                     ' "media": "b", "fit": "fill"}]}}}')
         w.write_config(extra={"schedule": {"url": "file://" + other}})
         proc.send_signal(signal.SIGHUP)
-        check(wait_for(w, "showing image blue"), "the reloaded schedule never showed:\n"
+        check(w.wait_for_log("showing image blue"), "the reloaded schedule never showed:\n"
               + w.stderr_so_far()[-2000:])
         check(proc.poll() is None, "the player exited instead of reloading")
         expect_zone_colour(shot_of(w, proc), UPPER, BLUE, "after the good reload")
@@ -131,7 +122,7 @@ def power_hours_turn_the_screen_dark_and_back(exe):
         w.write_config(display={"power_off": off, "power_on": on,
                                 "power_off_command": f"touch {ran}"})
         proc = w.start()
-        check(wait_for(w, "the screen goes dark"), "the screen never went dark:\n"
+        check(w.wait_for_log("the screen goes dark"), "the screen never went dark:\n"
               + w.stderr_so_far()[-2000:])
         img = shot_of(w, proc)
         lit = img.count(lambda p: max(p) > 16)
@@ -140,11 +131,15 @@ def power_hours_turn_the_screen_dark_and_back(exe):
         while not os.path.exists(ran) and time.monotonic() < end:
             time.sleep(0.05)
         check(os.path.exists(ran), "the display-off command did not run")
+        # The offscreen driver has no monitor to put in standby, and says so.
+        check(w.wait_for_log("no monitor standby: the offscreen video driver offers no way"),
+              "no line explaining why the monitor was not put in standby:\n"
+              + w.stderr_so_far()[-2000:])
 
         # Out of the power hours (a reload with none): the picture is back.
         w.write_config()
         proc.send_signal(signal.SIGHUP)
-        check(wait_for(w, "showing image red", limit=10), "the picture did not come back")
+        check(w.wait_for_log("showing image red", limit=10), "the picture did not come back")
         time.sleep(0.3)
         expect_zone_colour(shot_of(w, proc), UPPER, RED, "after the power hours")
         w.stop(proc)
@@ -156,9 +151,9 @@ def diagnostics_screen_and_status(exe):
         red_world(w)
         w.write_config()
         proc = w.start()
-        check(wait_for(w, "showing image red"), "red never showed")
+        check(w.wait_for_log("showing image red"), "red never showed")
         proc.send_signal(signal.SIGUSR2)
-        check(wait_for(w, "diagnostics on screen"), "no diagnostics screen")
+        check(w.wait_for_log("diagnostics on screen"), "no diagnostics screen")
         img = shot_of(w, proc)
         # The card covers the whole window in near-black #101820.
         expect_colour(img, 5, 600, 30, 30, "#101820", "diagnostics card", tol=12)

@@ -2,7 +2,9 @@
 and the pixels read back from that server show both zones. This is what a
 terminal without a window manager does at boot."""
 
+import datetime
 import os
+import signal
 import subprocess
 import time
 
@@ -159,6 +161,49 @@ def fullscreen_on_x11_covers_the_screen(exe):
                   "lower zone, left, of a fullscreen X11 window")
     expect_colour(img, SCREEN_W - 40, SCREEN_H - 40, 20, 20, BLUE,
                   "bottom-right of a fullscreen X11 window")
+
+
+@suite.test
+def power_hours_on_x11_darken_the_real_screen(exe):
+    """The power hours on a real X server: the fullscreen window turns
+    black on the screen itself, the player asks the server for DPMS (Xvfb
+    has none, so it says why), and the picture comes back."""
+    with Xvfb() as x, World(exe, "x11-power") as w:
+        plain = {"fullscreen": True, "width": 360, "height": 640}
+        two_colour_world(w, plain)
+        env = w.env(SDL_VIDEODRIVER="x11", DISPLAY=x.display)
+        if "ASAN_OPTIONS" in env:
+            env["ASAN_OPTIONS"] += ":detect_leaks=0"  # Mesa's GLX, as in run_on_x
+        proc = w.start(env=env, windowed=False)
+        try:
+            img, box = wait_for_window(x, w, proc, near_size(SCREEN_W, SCREEN_H))
+            check(box and near_size(SCREEN_W, SCREEN_H)(box),
+                  f"the window never covered the screen: {box}\n{w.stderr_so_far()[-1500:]}")
+
+            now = datetime.datetime.now()
+            dark = dict(plain, power_off=now.strftime("%H:%M"),
+                        power_on=(now + datetime.timedelta(minutes=3)).strftime("%H:%M"))
+            w.write_config(display=dark)
+            proc.send_signal(signal.SIGHUP)
+            check(w.wait_for_log("the screen goes dark"), "the screen never went dark:\n"
+                  + w.stderr_so_far()[-1500:])
+            check(w.wait_for_log("no monitor standby: the X server offers no DPMS"),
+                  "no line explaining why the monitor was not put in standby:\n"
+                  + w.stderr_so_far()[-1500:])
+            time.sleep(0.5)
+            img = x.capture(w.path("dark.png"))
+            lit = img.count(lambda p: max(p) > 16)
+            check(lit == 0, f"{lit} pixels lit on the X screen during the power hours")
+
+            w.write_config(display=plain)
+            proc.send_signal(signal.SIGHUP)
+            # A reload starts afresh: the picture is simply there again.
+            img, box = wait_for_window(x, w, proc, near_size(SCREEN_W, SCREEN_H))
+            expect_colour(img, 20, 20, 20, 20, RED, "upper zone after the power hours")
+            expect_colour(img, 20, SCREEN_H - 40, 20, 20, BLUE, "lower zone after the power hours")
+        finally:
+            res = w.stop(proc)
+        check(not res.hung, "lianbo ignored SIGTERM for 15 s and had to be killed")
 
 
 if __name__ == "__main__":
