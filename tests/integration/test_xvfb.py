@@ -9,7 +9,8 @@ import subprocess
 import time
 
 from harness import (Suite, World, check, expect_colour, image_item, manifest,
-                     near, hex_rgb, read_png, solid, TestFailure)
+                     near, hex_rgb, read_png, solid, zone_rects, centre_box, TestFailure)
+from videofix import clip, video_item
 
 suite = Suite()
 
@@ -204,6 +205,59 @@ def power_hours_on_x11_darken_the_real_screen(exe):
         finally:
             res = w.stop(proc)
         check(not res.hung, "lianbo ignored SIGTERM for 15 s and had to be killed")
+
+
+# Colours whose red and blue differ, so a swap of the two channels shows.
+ORANGE, AZURE = "#ff8000", "#2060d0"
+
+
+def video_colours_on_gles(exe, rotation):
+    """Two videos, one a zone, drawn by the OpenGL ES 2 renderer (what a
+    Raspberry Pi uses) on a real X server; the colours on the screen must
+    be the clips' own, unrotated or through the turned canvas."""
+    with Xvfb() as x, World(exe, f"x11-gles-{rotation}") as w:
+        clip(w.media("orange.mp4"), [(ORANGE, 4)])
+        clip(w.media("azure.mp4"), [(AZURE, 4)])
+        w.write_manifest(manifest(
+            upper=[video_item("orange", "orange", duration=60)],
+            lower=[video_item("azure", "azure", duration=60)],
+            media=[("orange", "media/orange.mp4"), ("azure", "media/azure.mp4")]))
+        w.write_config(display={"fullscreen": True, "rotation": rotation,
+                                "width": 360, "height": 640})
+        env = w.env(SDL_VIDEODRIVER="x11", DISPLAY=x.display, SDL_RENDER_DRIVER="opengles2")
+        if "ASAN_OPTIONS" in env:
+            env["ASAN_OPTIONS"] += ":detect_leaks=0"  # Mesa, as in run_on_x
+        zones = zone_rects(SCREEN_W, SCREEN_H, rotation)
+        proc = w.start(env=env, windowed=False)
+        try:
+            check(w.wait_for_log("opengles2 renderer"), "the OpenGL ES 2 renderer was not used:\n"
+                  + w.stderr_so_far()[-1500:])
+            deadline = time.monotonic() + 30
+            while True:
+                check(proc.poll() is None, "lianbo quit on the X server:\n"
+                      + w.stderr_so_far()[-1500:])
+                img = x.capture(w.path("gles.png"))
+                up = img.median(*centre_box(zones["upper"], 40))
+                low = img.median(*centre_box(zones["lower"], 40))
+                if near(up, hex_rgb(ORANGE)) and near(low, hex_rgb(AZURE)):
+                    break
+                check(time.monotonic() < deadline,
+                      f"rotation {rotation}: upper zone shows {up}, lower {low}; want "
+                      f"{hex_rgb(ORANGE)} and {hex_rgb(AZURE)}\n" + w.stderr_so_far()[-1500:])
+                time.sleep(0.5)
+        finally:
+            res = w.stop(proc)
+        check(not res.hung, "lianbo ignored SIGTERM for 15 s and had to be killed")
+
+
+@suite.test
+def video_colours_with_opengles2(exe):
+    video_colours_on_gles(exe, 0)
+
+
+@suite.test
+def video_colours_with_opengles2_turned(exe):
+    video_colours_on_gles(exe, 90)
 
 
 if __name__ == "__main__":
