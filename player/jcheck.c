@@ -55,6 +55,24 @@ void jcheck_leave(struct jcheck *c)
         c->depth--;
 }
 
+static int limit(const struct jcheck *c)
+{
+    return c->max_reported > 0 ? c->max_reported : MAX_REPORTED;
+}
+
+/* Whether KEY reads unambiguously after a '.' in a path. */
+static bool plain_key(const char *key)
+{
+    if (!key[0])
+        return false;
+    for (const char *k = key; *k; k++) {
+        if (strchr(".[]\"\\ ", *k) || (unsigned char)*k < 0x20 || *k == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+/* Writes the path: "zones.upper.items[2]", odd keys as ["a.b"]. */
 static void format_path(const struct jcheck *c, char *buf, size_t cap)
 {
     size_t n = 0;
@@ -62,38 +80,103 @@ static void format_path(const struct jcheck *c, char *buf, size_t cap)
     int depth = c->depth < JCHECK_MAX_DEPTH ? c->depth : JCHECK_MAX_DEPTH;
     for (int i = 0; i < depth && n < cap; i++) {
         const struct jcheck_seg *s = &c->segs[i];
-        int w = s->key ? snprintf(buf + n, cap - n, "%s%s", n ? "." : "", s->key)
-                       : snprintf(buf + n, cap - n, "[%zu]", s->index);
+        char name[160];
+        int w;
+        if (!s->key) {
+            w = snprintf(buf + n, cap - n, "[%zu]", s->index);
+        } else if (plain_key(s->key)) {
+            w = snprintf(buf + n, cap - n, "%s%s", n ? "." : "", s->key);
+        } else {
+            jcheck_escape(name, sizeof(name), s->key, 64, true);
+            w = snprintf(buf + n, cap - n, "[\"%s\"]", name);
+        }
         if (w < 0)
             break;
         n += (size_t)w;
     }
 }
 
-void jcheck_fail(struct jcheck *c, const char *key, const char *fmt, ...)
+/*
+ * Writes "URL:LINE:COL: PATH" for member KEY of the current value (or the
+ * value itself) into BUF: without ":LINE:COL" when the text does not show
+ * it, without ": PATH" at the top. With MISSING the position is the
+ * enclosing object's, as KEY is not there.
+ */
+static void format_where(struct jcheck *c, const char *key, bool missing, char *buf,
+                         size_t cap)
 {
-    c->n_errors++;
-    if (!c->err || c->n_errors > MAX_REPORTED)
-        return;
     if (key)
         jcheck_enter_key(c, key);
     char path[512];
     format_path(c, path, sizeof(path));
     int line = 0, col = 0;
     int depth = c->depth < JCHECK_MAX_DEPTH ? c->depth : JCHECK_MAX_DEPTH;
+    if (missing && key && depth == c->depth)
+        depth--;
     bool located = c->text && jcheck_locate(c->text, c->len, c->segs, depth, &line, &col);
     if (key)
         jcheck_leave(c);
 
-    if (located)
-        fprintf(c->err, "%s:%d:%d: %s%s", c->url, line, col, path, path[0] ? ": " : "");
-    else
-        fprintf(c->err, "%s: %s%s", c->url, path, path[0] ? ": " : "");
+    int n = located ? snprintf(buf, cap, "%s:%d:%d", c->url, line, col)
+                    : snprintf(buf, cap, "%s", c->url);
+    if (n >= 0 && (size_t)n < cap && path[0])
+        snprintf(buf + n, cap - (size_t)n, ": %s", path);
+}
+
+/* Writes one problem: WHERE, then the message. */
+static void write_problem(struct jcheck *c, const char *where, const char *fmt, va_list ap)
+{
+    fprintf(c->err, "%s: ", where);
+    vfprintf(c->err, fmt, ap);
+    fputc('\n', c->err);
+}
+
+void jcheck_fail(struct jcheck *c, const char *key, const char *fmt, ...)
+{
+    c->n_errors++;
+    if (!c->err || c->n_errors > limit(c))
+        return;
+    char where[1024];
+    format_where(c, key, false, where, sizeof(where));
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(c->err, fmt, ap);
+    write_problem(c, where, fmt, ap);
     va_end(ap);
-    fputc('\n', c->err);
+}
+
+void jcheck_missing(struct jcheck *c, const char *key, const char *fmt, ...)
+{
+    c->n_errors++;
+    if (!c->err || c->n_errors > limit(c))
+        return;
+    char where[1024];
+    format_where(c, key, true, where, sizeof(where));
+    va_list ap;
+    va_start(ap, fmt);
+    write_problem(c, where, fmt, ap);
+    va_end(ap);
+}
+
+void jcheck_report(struct jcheck *c, int line, int col, const char *fmt, ...)
+{
+    c->n_errors++;
+    if (!c->err || c->n_errors > limit(c))
+        return;
+    char where[512];
+    if (line > 0)
+        snprintf(where, sizeof(where), "%s:%d:%d", c->url, line, col);
+    else
+        snprintf(where, sizeof(where), "%s", c->url);
+    va_list ap;
+    va_start(ap, fmt);
+    write_problem(c, where, fmt, ap);
+    va_end(ap);
+}
+
+const char *jcheck_where(struct jcheck *c, const char *key, char *buf, size_t cap)
+{
+    format_where(c, key, false, buf, cap);
+    return buf;
 }
 
 const char *jcheck_describe(const json_t *v, char *buf, size_t cap)
@@ -135,6 +218,119 @@ const char *jcheck_describe(const json_t *v, char *buf, size_t cap)
     return buf;
 }
 
+/* Length of the UTF-8 sequence starting at S, or 0 if S does not start a
+ * complete one. */
+static size_t utf8_length(const unsigned char *s)
+{
+    size_t len = 0;
+    if (s[0] < 0x80)
+        len = 1;
+    else if (s[0] >= 0xf0)
+        len = 4;
+    else if (s[0] >= 0xe0)
+        len = 3;
+    else if (s[0] >= 0xc0)
+        len = 2;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    }
+    return len;
+}
+
+void jcheck_escape(char *dst, size_t cap, const char *s, size_t max, bool quoted)
+{
+    if (cap < sizeof("...")) {
+        if (cap > 0)
+            dst[0] = '\0';
+        return;
+    }
+    const unsigned char *in = (const unsigned char *)s;
+    size_t n = 0, i = 0;
+    while (in[i]) {
+        char piece[8];
+        size_t len = utf8_length(in + i);
+        size_t used = len;
+        if (len == 0) {
+            snprintf(piece, sizeof(piece), "\\x%02x", in[i]);
+            used = 1;
+        } else if (quoted && (in[i] == '"' || in[i] == '\\')) {
+            snprintf(piece, sizeof(piece), "\\%c", in[i]);
+        } else if (in[i] == '\n') {
+            strcpy(piece, "\\n");
+        } else if (in[i] == '\t') {
+            strcpy(piece, "\\t");
+        } else if (in[i] < 0x20 || in[i] == 0x7f) {
+            snprintf(piece, sizeof(piece), "\\u%04x", in[i]);
+        } else {
+            memcpy(piece, in + i, len);
+            piece[len] = '\0';
+        }
+        size_t piece_len = strlen(piece);
+        /* The check keeps room for "..." and the NUL at every step. */
+        if (i + used > max || n + piece_len + sizeof("...") > cap) {
+            memcpy(dst + n, "...", 3);
+            n += 3;
+            break;
+        }
+        memcpy(dst + n, piece, piece_len);
+        n += piece_len;
+        i += used;
+    }
+    dst[n] = '\0';
+}
+
+/* Writes a real number in the fewest digits that read back as the same
+ * value, so "got 86400.000001" never shows as "got 86400". */
+static void format_real(char *buf, size_t cap, double value)
+{
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(buf, cap, "%.*g", digits, value);
+        if (strtod(buf, NULL) == value)
+            return;
+    }
+}
+
+const char *jcheck_describe_exact(const json_t *v, char *buf, size_t cap)
+{
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        if (cap < sizeof("\"...\""))
+            break;
+        buf[0] = '"';
+        jcheck_escape(buf + 1, cap - 2, json_string_value(v), MAX_QUOTED, true);
+        strcat(buf, "\"");
+        return buf;
+    case JSON_REAL:
+        format_real(buf, cap, json_real_value(v));
+        return buf;
+    default:
+        break;
+    }
+    return jcheck_describe(v, buf, cap);
+}
+
+/* How field checks quote a wrong value back. */
+static const char *describe(const struct jcheck *c, const json_t *v, char *buf, size_t cap)
+{
+    return c->exact ? jcheck_describe_exact(v, buf, cap) : jcheck_describe(v, buf, cap);
+}
+
+void jcheck_fail_type(struct jcheck *c, const char *key, const char *what, const json_t *v)
+{
+    char got[96];
+    jcheck_fail(c, key, "must be %s, got %s", what, describe(c, v, got, sizeof(got)));
+}
+
+bool jcheck_is_one_of(const char *s, const char *const *names)
+{
+    for (; *names; names++) {
+        if (strcmp(s, *names) == 0)
+            return true;
+    }
+    return false;
+}
+
 enum jfield jcheck_string(struct jcheck *c, json_t *obj, const char *key, size_t max,
                           bool nonempty, const char **out)
 {
@@ -143,7 +339,7 @@ enum jfield jcheck_string(struct jcheck *c, json_t *obj, const char *key, size_t
     if (!v)
         return JFIELD_ABSENT;
     if (!json_is_string(v)) {
-        jcheck_fail(c, key, "must be a string, got %s", jcheck_describe(v, got, sizeof(got)));
+        jcheck_fail(c, key, "must be a string, got %s", describe(c, v, got, sizeof(got)));
         return JFIELD_BAD;
     }
     size_t len = json_string_length(v);
@@ -183,7 +379,7 @@ enum jfield jcheck_integer(struct jcheck *c, json_t *obj, const char *key, int64
         return JFIELD_ABSENT;
     if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
         jcheck_fail(c, key, "must be a whole number from %" PRId64 " to %" PRId64 ", got %s",
-                    min, max, jcheck_describe(v, got, sizeof(got)));
+                    min, max, describe(c, v, got, sizeof(got)));
         return JFIELD_BAD;
     }
     *out = json_integer_value(v);
@@ -208,7 +404,7 @@ enum jfield jcheck_choice(struct jcheck *c, json_t *obj, const char *key,
     }
     char got[96];
     jcheck_fail(c, key, "must be one of %s, got %s", list,
-                jcheck_describe(json_object_get(obj, key), got, sizeof(got)));
+                describe(c, json_object_get(obj, key), got, sizeof(got)));
     return JFIELD_BAD;
 }
 
@@ -263,7 +459,7 @@ enum jfield jcheck_time(struct jcheck *c, json_t *obj, const char *key, time_t *
     if (!jcheck_parse_time(s, out)) {
         char got[96];
         jcheck_fail(c, key, "must be a time like 2026-12-04T15:00:00+08:00, got %s",
-                    jcheck_describe(json_object_get(obj, key), got, sizeof(got)));
+                    describe(c, json_object_get(obj, key), got, sizeof(got)));
         return JFIELD_BAD;
     }
     return JFIELD_OK;
@@ -299,8 +495,83 @@ static bool peek(struct scan *sc, char ch)
     return sc->i < sc->n && sc->s[sc->i] == ch;
 }
 
-/* Reads a string token; its plain characters go into BUF (escapes other
- * than \" and \\ are kept as written: keys here are plain). */
+/* Reads the four hex digits of a \u escape; -1 if they are not there. */
+static long scan_hex4(struct scan *sc)
+{
+    long value = 0;
+    for (int k = 0; k < 4; k++) {
+        if (sc->i >= sc->n || !isxdigit((unsigned char)sc->s[sc->i]))
+            return -1;
+        char ch = sc->s[sc->i];
+        value = value * 16 + (isdigit((unsigned char)ch) ? ch - '0' : (ch | 0x20) - 'a' + 10);
+        step(sc);
+    }
+    return value;
+}
+
+/* Appends code point CP to BUF as UTF-8, as far as CAP allows. */
+static void put_utf8(char *buf, size_t cap, size_t *k, long cp)
+{
+    unsigned char out[4];
+    size_t n;
+    if (cp < 0x80) {
+        out[0] = (unsigned char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        out[0] = (unsigned char)(0xc0 | cp >> 6);
+        out[1] = (unsigned char)(0x80 | (cp & 0x3f));
+        n = 2;
+    } else if (cp < 0x10000) {
+        out[0] = (unsigned char)(0xe0 | cp >> 12);
+        out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+        out[2] = (unsigned char)(0x80 | (cp & 0x3f));
+        n = 3;
+    } else {
+        out[0] = (unsigned char)(0xf0 | cp >> 18);
+        out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+        out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+        out[3] = (unsigned char)(0x80 | (cp & 0x3f));
+        n = 4;
+    }
+    for (size_t j = 0; j < n && buf && *k + 1 < cap; j++)
+        buf[(*k)++] = (char)out[j];
+}
+
+/* Reads the escape after a backslash into BUF, decoded as jansson does,
+ * so that keys such as "a\nb" or "\u4e2d" are found. */
+static bool scan_escape(struct scan *sc, char *buf, size_t cap, size_t *k)
+{
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    if (sc->i >= sc->n)
+        return false;
+    char ch = sc->s[sc->i];
+    const char *at = ch ? strchr(from, ch) : NULL;
+    step(sc);
+    if (at) {
+        if (buf && *k + 1 < cap)
+            buf[(*k)++] = to[at - from];
+        return true;
+    }
+    if (ch != 'u')
+        return false;
+    long cp = scan_hex4(sc);
+    /* A high surrogate and its low one make one character. */
+    if (cp >= 0xd800 && cp < 0xdc00 && sc->i + 1 < sc->n && sc->s[sc->i] == '\\' &&
+        sc->s[sc->i + 1] == 'u') {
+        step(sc);
+        step(sc);
+        long low = scan_hex4(sc);
+        if (low < 0xdc00 || low > 0xdfff)
+            return false;
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+    }
+    if (cp < 0)
+        return false;
+    put_utf8(buf, cap, k, cp);
+    return true;
+}
+
+/* Reads a string token; its characters, escapes decoded, go into BUF. */
 static bool scan_string(struct scan *sc, char *buf, size_t cap)
 {
     size_t k = 0;
@@ -309,15 +580,13 @@ static bool scan_string(struct scan *sc, char *buf, size_t cap)
     step(sc);
     while (sc->i < sc->n && sc->s[sc->i] != '"') {
         char ch = sc->s[sc->i];
-        if (ch == '\\') {
-            step(sc);
-            if (sc->i >= sc->n)
-                return false;
-            ch = sc->s[sc->i];
-        }
-        if (buf && k + 1 < cap)
-            buf[k++] = ch;
         step(sc);
+        if (ch == '\\') {
+            if (!scan_escape(sc, buf, cap, &k))
+                return false;
+        } else if (buf && k + 1 < cap) {
+            buf[k++] = ch;
+        }
     }
     if (buf)
         buf[k] = '\0';

@@ -1,10 +1,12 @@
 /*
- * Checking JSON documents from outside (alerts, schedules) field by field,
- * with errors that say where: "URL:LINE:COL: alerts[2].level: must be ...".
+ * Checking JSON documents from outside (alerts, manifests and their rules)
+ * field by field, with errors that say where:
+ * "URL:LINE:COL: alerts[2].level: must be ...".
  *
- * jansson keeps no positions for values, so a failed check finds its
- * value's line and column again by scanning the original text along the
- * JSON path of the value being checked.
+ * jansson keeps no positions for values, so a failed check (or a warning)
+ * finds its value's line and column again by scanning the original text
+ * along the JSON path of the value being checked. A document without
+ * problems is never scanned twice.
  */
 #ifndef LIANBO_JCHECK_H
 #define LIANBO_JCHECK_H
@@ -38,6 +40,9 @@ struct jcheck {
     int n_errors;
     struct jcheck_seg segs[JCHECK_MAX_DEPTH];
     int depth;
+    int max_reported; /* problems written out, the rest only counted; 0: 100 */
+    bool exact;       /* quote values back with jcheck_describe_exact() */
+    int n_warned;     /* warnings given, for callers that cap them */
 };
 
 /* Prepares to check the LEN bytes of TEXT read from URL; problems go to
@@ -61,8 +66,46 @@ void jcheck_leave(struct jcheck *c);
 void jcheck_fail(struct jcheck *c, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Reports that V, member KEY of the current value (or the value itself
+ * when KEY is NULL), is of the wrong kind: "must be WHAT, got V". */
+void jcheck_fail_type(struct jcheck *c, const char *key, const char *what, const json_t *v);
+
+/* Reports that member KEY of the current object is required but absent;
+ * the line and column are the object's. */
+void jcheck_missing(struct jcheck *c, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Reports a problem that belongs to no value (syntax, memory): "URL:LINE:COL: ..."
+ * when LINE > 0, else "URL: ...". Counted and capped like the others. */
+void jcheck_report(struct jcheck *c, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/*
+ * Writes where member KEY of the current value (the value itself when KEY
+ * is NULL) is into BUF: "URL:LINE:COL: PATH", or "URL: PATH" when it cannot
+ * be found. For warnings, which callers log under their own module name.
+ * Scans the text: call it only when the warning is shown. Returns BUF.
+ */
+const char *jcheck_where(struct jcheck *c, const char *key, char *buf, size_t cap);
+
 /* A short, printable rendering of V for messages ("got 42"). */
 const char *jcheck_describe(const json_t *v, char *buf, size_t cap);
+
+/* The same, exact: strings quoted with escapes (\n, \", \u001b), real
+ * numbers in as many digits as it takes to read back the same value.
+ * With C->exact set, the field checks below quote values this way. */
+const char *jcheck_describe_exact(const json_t *v, char *buf, size_t cap);
+
+/*
+ * Copies S into DST (CAP bytes) so that it prints as part of one line:
+ * control characters and broken UTF-8 become escapes, and with QUOTED so
+ * do '"' and '\'. Stops with "..." after MAX bytes of S or when DST is full.
+ */
+void jcheck_escape(char *dst, size_t cap, const char *s, size_t max, bool quoted);
+
+/* Whether S is one of NAMES (NULL-terminated), as for checking an
+ * object's keys against the ones a reader knows. */
+bool jcheck_is_one_of(const char *s, const char *const *names);
 
 /* Member KEY of OBJ as a string of at most MAX bytes (non-empty if asked).
  * *OUT points into OBJ. */

@@ -5,11 +5,11 @@
 
 #include <inttypes.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "net/source.h"
+#include "player/jcheck.h"
 
 /* Longest string accepted, in bytes. A zone shows far less; the limit keeps
  * a damaged manifest from filling the terminal's memory with one field. */
@@ -29,15 +29,6 @@
 /* Distinct unknown keys warned about per manifest, for the same reason. */
 #define MAX_WARNED_KEYS 32
 
-/* Longest piece of a manifest value quoted back in a message, in bytes. */
-#define MAX_QUOTED 40
-
-enum field {
-    FIELD_ABSENT,
-    FIELD_OK,
-    FIELD_BAD,  /* present but wrong; already reported */
-};
-
 enum resolved {
     RESOLVED_LOCAL,
     RESOLVED_REMOTE,
@@ -45,16 +36,11 @@ enum resolved {
 };
 
 struct parse {
-    const char *url;
-    FILE *err;
+    struct jcheck c;         /* the document, its URL and the path at hand */
     struct manifest *m;
-    int n_errors;
     json_t *media_ids;       /* media id -> index into m->media */
     json_t *warned;          /* unknown keys already warned about, as a set */
     bool warned_overflow;
-    char path[512];          /* JSON path of the value being parsed */
-    size_t path_len;
-    struct schedule_parse sp; /* for "when" and "where"; errors counted here too */
 };
 
 static const char *const zone_names[ZONE_COUNT] = {
@@ -94,206 +80,29 @@ const char *manifest_item_type_name(enum item_type type)
     return (unsigned)type < N_ITEM_TYPES ? item_type_names[type] : "unknown";
 }
 
-/* ---- Writing values back into messages ---- */
-
-/* Length of the UTF-8 sequence starting at S, or 0 if S does not start a
- * complete one. */
-static size_t utf8_length(const unsigned char *s)
-{
-    size_t len = 0;
-    if (s[0] < 0x80)
-        len = 1;
-    else if (s[0] >= 0xf0)
-        len = 4;
-    else if (s[0] >= 0xe0)
-        len = 3;
-    else if (s[0] >= 0xc0)
-        len = 2;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    }
-    return len;
-}
-
-/*
- * Copies S into DST (CAP bytes) so that it prints as part of one line:
- * control characters become escapes, and with QUOTED so do '"' and '\'.
- * Stops with "..." after MAX bytes of S or when DST is full.
- */
-static void escape(char *dst, size_t cap, const char *s, size_t max, bool quoted)
-{
-    if (cap < sizeof("...")) {
-        if (cap > 0)
-            dst[0] = '\0';
-        return;
-    }
-    const unsigned char *in = (const unsigned char *)s;
-    size_t n = 0, i = 0;
-    while (in[i]) {
-        char piece[8];
-        size_t len = utf8_length(in + i);
-        size_t used = len;
-        if (len == 0) {
-            snprintf(piece, sizeof(piece), "\\x%02x", in[i]);
-            used = 1;
-        } else if (quoted && (in[i] == '"' || in[i] == '\\')) {
-            snprintf(piece, sizeof(piece), "\\%c", in[i]);
-        } else if (in[i] == '\n') {
-            strcpy(piece, "\\n");
-        } else if (in[i] == '\t') {
-            strcpy(piece, "\\t");
-        } else if (in[i] < 0x20 || in[i] == 0x7f) {
-            snprintf(piece, sizeof(piece), "\\u%04x", in[i]);
-        } else {
-            memcpy(piece, in + i, len);
-            piece[len] = '\0';
-        }
-        size_t piece_len = strlen(piece);
-        /* The check keeps room for "..." and the NUL at every step. */
-        if (i + used > max || n + piece_len + sizeof("...") > cap) {
-            memcpy(dst + n, "...", 3);
-            n += 3;
-            break;
-        }
-        memcpy(dst + n, piece, piece_len);
-        n += piece_len;
-        i += used;
-    }
-    dst[n] = '\0';
-}
-
-/* Writes a real number in the fewest digits that read back as the same
- * value, so "got 86400.000001" never shows as "got 86400". */
-static void format_real(char *buf, size_t cap, double value)
-{
-    for (int digits = 1; digits <= 17; digits++) {
-        snprintf(buf, cap, "%.*g", digits, value);
-        if (strtod(buf, NULL) == value)
-            return;
-    }
-}
-
-/* Describes V for "got ..." in a message. Returns BUF or a constant. */
-static const char *describe(const json_t *v, char *buf, size_t cap)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        buf[0] = '"';
-        escape(buf + 1, cap - 2, json_string_value(v), MAX_QUOTED, true);
-        strcat(buf, "\"");
-        return buf;
-    case JSON_INTEGER:
-        snprintf(buf, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        return buf;
-    case JSON_REAL:
-        format_real(buf, cap, json_real_value(v));
-        return buf;
-    case JSON_TRUE:
-        return "true";
-    case JSON_FALSE:
-        return "false";
-    case JSON_NULL:
-        return "null";
-    }
-    return "an unknown value";
-}
-
-/* ---- Paths and problems ---- */
-
-/* Whether KEY reads unambiguously after a '.' in a path. */
-static bool plain_key(const char *key)
-{
-    if (!key[0])
-        return false;
-    for (const char *c = key; *c; c++) {
-        if (strchr(".[]\"\\ ", *c) || (unsigned char)*c < 0x20 || *c == 0x7f)
-            return false;
-    }
-    return true;
-}
-
-/* The path functions return the length to hand back to path_restore(). */
-static size_t path_key(struct parse *p, const char *key)
-{
-    size_t saved = p->path_len;
-    char name[160];
-    escape(name, sizeof(name), key, 64, true);
-    const char *fmt = plain_key(key) ? (saved ? ".%s" : "%s") : "[\"%s\"]";
-    int n = snprintf(p->path + saved, sizeof(p->path) - saved, fmt, name);
-    p->path_len = n < 0 ? saved : strlen(p->path);
-    return saved;
-}
-
-static size_t path_index(struct parse *p, size_t index)
-{
-    size_t saved = p->path_len;
-    snprintf(p->path + saved, sizeof(p->path) - saved, "[%zu]", index);
-    p->path_len = strlen(p->path);
-    return saved;
-}
-
-static void path_restore(struct parse *p, size_t len)
-{
-    p->path_len = len;
-    p->path[len] = '\0';
-}
-
-__attribute__((format(printf, 2, 3)))
-static void report(struct parse *p, const char *fmt, ...)
-{
-    p->n_errors++;
-    if (!p->err || p->n_errors > MAX_REPORTED)
-        return;
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    fprintf(p->err, "%s%s\n", p->url, line);
-}
-
-/* Reports a problem with KEY of the current object, or with the current
- * value itself when KEY is NULL. */
-__attribute__((format(printf, 3, 4)))
-static void fail(struct parse *p, const char *key, const char *fmt, ...)
-{
-    size_t saved = key ? path_key(p, key) : p->path_len;
-    char message[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof(message), fmt, ap);
-    va_end(ap);
-    report(p, ": %s: %s", p->path_len ? p->path : "top level", message);
-    path_restore(p, saved);
-}
-
-static void fail_memory(struct parse *p)
-{
-    report(p, ": out of memory");
-}
+/* ---- Problems ---- */
 
 /* Newer manifests may carry fields this player does not know; they are
  * ignored, with one warning per key name so that a playlist of hundreds of
  * items does not flood the log. */
 static void warn_key(struct parse *p, const char *key, const char *why)
 {
-    if (json_object_get(p->warned, key))
+    if (log_get_level() < LOG_WARN || json_object_get(p->warned, key))
         return;
     if (json_object_size(p->warned) >= MAX_WARNED_KEYS) {
         if (!p->warned_overflow)
-            log_warn("%s: more unknown keys ignored without warning", p->url);
+            log_warn("%s: more unknown keys ignored without warning", p->c.url);
         p->warned_overflow = true;
         return;
     }
     json_object_set_new(p->warned, key, json_true());
-    size_t saved = path_key(p, key);
-    log_warn("%s: %s: %s", p->url, p->path, why);
-    path_restore(p, saved);
+    char where[1024];
+    log_warn("%s: %s", jcheck_where(&p->c, key, where, sizeof(where)), why);
+}
+
+static void fail_memory(struct parse *p)
+{
+    jcheck_report(&p->c, 0, 0, "out of memory");
 }
 
 static bool is_blank(char c)
@@ -301,68 +110,33 @@ static bool is_blank(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static bool in_list(const char *key, const char *const *list)
-{
-    for (; *list; list++) {
-        if (strcmp(key, *list) == 0)
-            return true;
-    }
-    return false;
-}
-
 static void check_keys(struct parse *p, json_t *obj, const char *const *known)
 {
     const char *key;
     json_t *value;
     json_object_foreach(obj, key, value) {
-        if (!in_list(key, known))
+        if (!jcheck_is_one_of(key, known))
             warn_key(p, key, "unknown key, ignored (made for a newer player?)");
     }
 }
 
 /* ---- Fields ---- */
 
-/* Looks up string KEY of OBJ, at most MAX bytes and, with NONEMPTY, not "".
- * *VALUE stays owned by OBJ. */
-static enum field get_string(struct parse *p, json_t *obj, const char *key, size_t max,
-                             bool nonempty, const char **value)
-{
-    json_t *v = json_object_get(obj, key);
-    char got[96];
-    if (!v)
-        return FIELD_ABSENT;
-    if (!json_is_string(v)) {
-        fail(p, key, "must be a string, got %s", describe(v, got, sizeof(got)));
-        return FIELD_BAD;
-    }
-    size_t len = json_string_length(v);
-    if (len > max) {
-        fail(p, key, "must be at most %zu bytes, got %zu", max, len);
-        return FIELD_BAD;
-    }
-    if (nonempty && len == 0) {
-        fail(p, key, "must not be empty");
-        return FIELD_BAD;
-    }
-    *value = json_string_value(v);
-    return FIELD_OK;
-}
-
-/* As get_string(), but stores a copy in *OUT. With NONEMPTY false an empty
- * string is stored as NULL, the same as an absent one. */
-static enum field take_string(struct parse *p, json_t *obj, const char *key, size_t max,
-                              bool nonempty, char **out)
+/* As jcheck_take_string(), but with NONEMPTY false an empty string is
+ * stored as NULL, the same as an absent one. */
+static enum jfield take_string(struct parse *p, json_t *obj, const char *key, size_t max,
+                               bool nonempty, char **out)
 {
     const char *value;
-    enum field f = get_string(p, obj, key, max, nonempty, &value);
-    if (f != FIELD_OK || !value[0])
+    enum jfield f = jcheck_string(&p->c, obj, key, max, nonempty, &value);
+    if (f != JFIELD_OK || !value[0])
         return f;
     *out = strdup(value);
     if (!*out) {
         fail_memory(p);
-        return FIELD_BAD;
+        return JFIELD_BAD;
     }
-    return FIELD_OK;
+    return JFIELD_OK;
 }
 
 static bool parse_color(const char *s, struct color *out)
@@ -393,11 +167,11 @@ static void get_color(struct parse *p, json_t *obj, const char *key, struct colo
 {
     const char *value;
     char got[96];
-    if (get_string(p, obj, key, MAX_STRING, false, &value) != FIELD_OK)
+    if (jcheck_string(&p->c, obj, key, MAX_STRING, false, &value) != JFIELD_OK)
         return;
     if (!parse_color(value, out)) {
-        fail(p, key, "must be a colour written #RRGGBB or #RRGGBBAA, got %s",
-             describe(json_object_get(obj, key), got, sizeof(got)));
+        jcheck_fail(&p->c, key, "must be a colour written #RRGGBB or #RRGGBBAA, got %s",
+                    jcheck_describe_exact(json_object_get(obj, key), got, sizeof(got)));
     }
 }
 
@@ -513,16 +287,18 @@ static void parse_media_id(struct parse *p, json_t *v, size_t index)
 {
     struct manifest_media *media = &p->m->media[index];
     char got[96];
-    enum field f = take_string(p, v, "id", MAX_STRING, true, &media->id);
-    if (f == FIELD_ABSENT)
-        fail(p, "id", "required: the name items use for this media");
-    if (f != FIELD_OK)
+    enum jfield f = take_string(p, v, "id", MAX_STRING, true, &media->id);
+    if (f == JFIELD_ABSENT)
+        jcheck_missing(&p->c, "id", "required: the name items use for this media");
+    if (f != JFIELD_OK)
         return;
 
     json_t *first = json_object_get(p->media_ids, media->id);
     if (first) {
-        fail(p, "id", "duplicate media id %s, media[%" JSON_INTEGER_FORMAT "] has it already",
-             describe(json_object_get(v, "id"), got, sizeof(got)), json_integer_value(first));
+        jcheck_fail(&p->c, "id",
+                    "duplicate media id %s, media[%" JSON_INTEGER_FORMAT "] has it already",
+                    jcheck_describe_exact(json_object_get(v, "id"), got, sizeof(got)),
+                    json_integer_value(first));
     } else if (json_object_set_new(p->media_ids, media->id,
                                    json_integer((json_int_t)index)) != 0) {
         fail_memory(p);
@@ -534,23 +310,24 @@ static void parse_media_url(struct parse *p, json_t *v, struct manifest_media *m
     const char *url;
     char got[96];
     char why[256] = "";
-    enum field f = get_string(p, v, "url", MAX_STRING, true, &url);
-    if (f == FIELD_ABSENT)
-        fail(p, "url", "required: the file, relative to the manifest, or a file:// URL");
-    if (f != FIELD_OK)
+    enum jfield f = jcheck_string(&p->c, v, "url", MAX_STRING, true, &url);
+    if (f == JFIELD_ABSENT)
+        jcheck_missing(&p->c, "url",
+                       "required: the file, relative to the manifest, or a file:// URL");
+    if (f != JFIELD_OK)
         return;
 
     media->url = strdup(url);
     if (!media->url) {
         fail_memory(p);
-    } else if (resolve(p->url, url, &media->path, why, sizeof(why)) == RESOLVED_BAD) {
-        fail(p, "url", "%s, got %s", why,
-             describe(json_object_get(v, "url"), got, sizeof(got)));
+    } else if (resolve(p->c.url, url, &media->path, why, sizeof(why)) == RESOLVED_BAD) {
+        jcheck_fail(&p->c, "url", "%s, got %s", why,
+                    jcheck_describe_exact(json_object_get(v, "url"), got, sizeof(got)));
     }
     /* Media of a manifest from a web server are fetched and checked by
      * network sync, which fills in path and ready; there "/x.png" names a
      * file on the server, not on the terminal. */
-    if (source_is_http(p->url)) {
+    if (source_is_http(p->c.url)) {
         free(media->path);
         media->path = NULL;
     }
@@ -565,18 +342,18 @@ static void parse_media_check(struct parse *p, json_t *v, struct manifest_media 
     const char *hash;
     json_t *size = json_object_get(v, "size");
     if (size && (!json_is_integer(size) || json_integer_value(size) < 0)) {
-        fail(p, "size", "must be an integer 0 or greater, got %s",
-             describe(size, got, sizeof(got)));
+        jcheck_fail(&p->c, "size", "must be an integer 0 or greater, got %s",
+                    jcheck_describe_exact(size, got, sizeof(got)));
     } else if (size) {
         media->size = json_integer_value(size);
     }
 
-    if (get_string(p, v, "sha256", MAX_STRING, false, &hash) != FIELD_OK)
+    if (jcheck_string(&p->c, v, "sha256", MAX_STRING, false, &hash) != JFIELD_OK)
         return;
     size_t n = strspn(hash, "0123456789abcdefABCDEF");
     if (n != 64 || hash[n]) {
-        fail(p, "sha256", "must be 64 hexadecimal digits, got %s",
-             describe(json_object_get(v, "sha256"), got, sizeof(got)));
+        jcheck_fail(&p->c, "sha256", "must be 64 hexadecimal digits, got %s",
+                    jcheck_describe_exact(json_object_get(v, "sha256"), got, sizeof(got)));
         return;
     }
     for (size_t i = 0; i < 64; i++) {
@@ -589,9 +366,8 @@ static void parse_media_check(struct parse *p, json_t *v, struct manifest_media 
 static void parse_media_entry(struct parse *p, json_t *v, size_t index)
 {
     static const char *const keys[] = {"id", "url", "size", "sha256", NULL};
-    char got[96];
     if (!json_is_object(v)) {
-        fail(p, NULL, "must be an object, got %s", describe(v, got, sizeof(got)));
+        jcheck_fail_type(&p->c, NULL, "an object", v);
         return;
     }
     check_keys(p, v, keys);
@@ -602,10 +378,9 @@ static void parse_media_entry(struct parse *p, json_t *v, size_t index)
 
 static void parse_media(struct parse *p, json_t *list)
 {
-    char got[96];
-    size_t saved = path_key(p, "media");
+    jcheck_enter_key(&p->c, "media");
     if (!json_is_array(list)) {
-        fail(p, NULL, "must be an array, got %s", describe(list, got, sizeof(got)));
+        jcheck_fail_type(&p->c, NULL, "an array", list);
         goto out;
     }
     size_t n = json_array_size(list);
@@ -619,12 +394,12 @@ static void parse_media(struct parse *p, json_t *list)
     p->m->n_media = n;
     for (size_t i = 0; i < n; i++) {
         p->m->media[i].size = -1;
-        size_t entry = path_index(p, i);
+        jcheck_enter_index(&p->c, i);
         parse_media_entry(p, json_array_get(list, i), i);
-        path_restore(p, entry);
+        jcheck_leave(&p->c);
     }
 out:
-    path_restore(p, saved);
+    jcheck_leave(&p->c);
 }
 
 /* Which item types use KEY, one bit per type; 0 for a key no item uses. */
@@ -632,7 +407,7 @@ static unsigned item_key_types(const char *key)
 {
     unsigned types = 0;
     for (size_t t = 0; t < N_ITEM_TYPES; t++) {
-        if (in_list(key, item_keys[t]))
+        if (jcheck_is_one_of(key, item_keys[t]))
             types |= 1u << t;
     }
     return types;
@@ -645,7 +420,7 @@ static void check_item_keys(struct parse *p, json_t *item, int type)
     const char *key;
     json_t *value;
     json_object_foreach(item, key, value) {
-        if (in_list(key, common_item_keys))
+        if (jcheck_is_one_of(key, common_item_keys))
             continue;
         unsigned types = item_key_types(key);
         if (types == 0) {
@@ -663,10 +438,10 @@ static bool parse_item_type(struct parse *p, json_t *v, enum item_type *type)
 {
     const char *name;
     char got[96];
-    enum field f = get_string(p, v, "type", MAX_STRING, false, &name);
-    if (f == FIELD_ABSENT)
-        fail(p, "type", "required: image, video, text, qr or notice");
-    if (f != FIELD_OK)
+    enum jfield f = jcheck_string(&p->c, v, "type", MAX_STRING, false, &name);
+    if (f == JFIELD_ABSENT)
+        jcheck_missing(&p->c, "type", "required: image, video, text, qr or notice");
+    if (f != JFIELD_OK)
         return false;
     for (size_t t = 0; t < N_ITEM_TYPES; t++) {
         if (strcmp(name, item_type_names[t]) == 0) {
@@ -674,8 +449,8 @@ static bool parse_item_type(struct parse *p, json_t *v, enum item_type *type)
             return true;
         }
     }
-    fail(p, "type", "must be image, video, text, qr or notice, got %s",
-         describe(json_object_get(v, "type"), got, sizeof(got)));
+    jcheck_fail(&p->c, "type", "must be image, video, text, qr or notice, got %s",
+                jcheck_describe_exact(json_object_get(v, "type"), got, sizeof(got)));
     return false;
 }
 
@@ -708,7 +483,7 @@ static void parse_item_common(struct parse *p, json_t *v, enum zone_id zone, siz
     char got[96];
     const char *fit;
 
-    if (take_string(p, v, "id", MAX_STRING, true, &item->id) == FIELD_ABSENT) {
+    if (take_string(p, v, "id", MAX_STRING, true, &item->id) == JFIELD_ABSENT) {
         char id[32];
         snprintf(id, sizeof(id), "%s#%zu", zone_names[zone], index);
         item->id = strdup(id);
@@ -721,20 +496,21 @@ static void parse_item_common(struct parse *p, json_t *v, enum zone_id zone, siz
     if (duration) {
         double seconds = json_number_value(duration);
         if (!json_is_number(duration) || !(seconds > 0 && seconds <= MAX_DURATION)) {
-            fail(p, "duration", "must be a number greater than 0 and at most %.0f, got %s",
-                 MAX_DURATION, describe(duration, got, sizeof(got)));
+            jcheck_fail(&p->c, "duration",
+                        "must be a number greater than 0 and at most %.0f, got %s",
+                        MAX_DURATION, jcheck_describe_exact(duration, got, sizeof(got)));
         } else {
             item->duration = seconds;
         }
     }
 
     item->fit = FIT_CONTAIN;
-    if (get_string(p, v, "fit", MAX_STRING, false, &fit) == FIELD_OK) {
+    if (jcheck_string(&p->c, v, "fit", MAX_STRING, false, &fit) == JFIELD_OK) {
         if (strcmp(fit, "fill") == 0) {
             item->fit = FIT_COVER;
         } else if (strcmp(fit, "fit") != 0) {
-            fail(p, "fit", "must be \"fit\" or \"fill\", got %s",
-                 describe(json_object_get(v, "fit"), got, sizeof(got)));
+            jcheck_fail(&p->c, "fit", "must be \"fit\" or \"fill\", got %s",
+                        jcheck_describe_exact(json_object_get(v, "fit"), got, sizeof(got)));
         }
     }
 
@@ -747,16 +523,16 @@ static void parse_image(struct parse *p, json_t *v, struct manifest_item *item)
 {
     const char *name;
     char got[96];
-    enum field f = get_string(p, v, "media", MAX_STRING, true, &name);
-    if (f == FIELD_ABSENT)
-        fail(p, "media", "required for %s items: the id of an entry in \"media\"",
-             item_type_names[item->type]);
-    if (f != FIELD_OK)
+    enum jfield f = jcheck_string(&p->c, v, "media", MAX_STRING, true, &name);
+    if (f == JFIELD_ABSENT)
+        jcheck_missing(&p->c, "media", "required for %s items: the id of an entry in \"media\"",
+                       item_type_names[item->type]);
+    if (f != JFIELD_OK)
         return;
     json_t *index = json_object_get(p->media_ids, name);
     if (!index) {
-        fail(p, "media", "no entry in \"media\" has the id %s",
-             describe(json_object_get(v, "media"), got, sizeof(got)));
+        jcheck_fail(&p->c, "media", "no entry in \"media\" has the id %s",
+                    jcheck_describe_exact(json_object_get(v, "media"), got, sizeof(got)));
         return;
     }
     item->media = &p->m->media[json_integer_value(index)];
@@ -774,7 +550,7 @@ static void parse_video(struct parse *p, json_t *v, struct manifest_item *item)
 
     parse_image(p, v, item);
     item->play = PLAY_END;
-    if (get_string(p, v, "play", MAX_STRING, false, &play) == FIELD_OK) {
+    if (jcheck_string(&p->c, v, "play", MAX_STRING, false, &play) == JFIELD_OK) {
         bool known = false;
         for (size_t i = 0; i < sizeof(plays) / sizeof(plays[0]); i++) {
             if (strcmp(play, plays[i]) == 0) {
@@ -783,8 +559,8 @@ static void parse_video(struct parse *p, json_t *v, struct manifest_item *item)
             }
         }
         if (!known) {
-            fail(p, "play", "must be \"end\", \"loop\" or \"cut\", got %s",
-                 describe(json_object_get(v, "play"), got, sizeof(got)));
+            jcheck_fail(&p->c, "play", "must be \"end\", \"loop\" or \"cut\", got %s",
+                        jcheck_describe_exact(json_object_get(v, "play"), got, sizeof(got)));
         }
     }
     /* A video played to its end takes the time it takes; the duration
@@ -797,8 +573,8 @@ static void parse_video(struct parse *p, json_t *v, struct manifest_item *item)
     if (volume) {
         if (!json_is_integer(volume) || json_integer_value(volume) < 0 ||
             json_integer_value(volume) > 100) {
-            fail(p, "volume", "must be a whole number from 0 (muted) to 100, got %s",
-                 describe(volume, got, sizeof(got)));
+            jcheck_fail(&p->c, "volume", "must be a whole number from 0 (muted) to 100, got %s",
+                        jcheck_describe_exact(volume, got, sizeof(got)));
         } else {
             item->volume = (int)json_integer_value(volume);
         }
@@ -807,36 +583,33 @@ static void parse_video(struct parse *p, json_t *v, struct manifest_item *item)
 
 static void parse_title_body(struct parse *p, json_t *v, struct manifest_item *item)
 {
-    enum field title = take_string(p, v, "title", MAX_STRING, false, &item->title);
-    enum field body = take_string(p, v, "body", MAX_STRING, false, &item->body);
-    if (title != FIELD_BAD && body != FIELD_BAD && !item->title && !item->body) {
-        fail(p, NULL, "%s items need a non-empty \"title\" or \"body\"",
-             item_type_names[item->type]);
+    enum jfield title = take_string(p, v, "title", MAX_STRING, false, &item->title);
+    enum jfield body = take_string(p, v, "body", MAX_STRING, false, &item->body);
+    if (title != JFIELD_BAD && body != JFIELD_BAD && !item->title && !item->body) {
+        jcheck_fail(&p->c, NULL, "%s items need a non-empty \"title\" or \"body\"",
+                    item_type_names[item->type]);
     }
 }
 
 static void parse_qr(struct parse *p, json_t *v, struct manifest_item *item)
 {
-    if (take_string(p, v, "qr", MAX_QR, true, &item->qr) == FIELD_ABSENT) {
-        fail(p, "qr", "required for %s items: the text or address to encode",
-             item_type_names[item->type]);
+    if (take_string(p, v, "qr", MAX_QR, true, &item->qr) == JFIELD_ABSENT) {
+        jcheck_missing(&p->c, "qr", "required for %s items: the text or address to encode",
+                       item_type_names[item->type]);
     }
 }
 
 /* The "when" and "where" of an item or playlist at the current path. */
 static void parse_rules(struct parse *p, json_t *v, struct schedule_rules *rules)
 {
-    p->sp.n_errors = 0;
-    schedule_rules_parse(&p->sp, v, p->path, rules);
-    p->n_errors += p->sp.n_errors;
+    schedule_rules_check(&p->c, v, rules);
 }
 
 static void parse_item(struct parse *p, json_t *v, enum zone_id zone, size_t index,
                        struct manifest_item *item)
 {
-    char got[96];
     if (!json_is_object(v)) {
-        fail(p, NULL, "must be an object, got %s", describe(v, got, sizeof(got)));
+        jcheck_fail_type(&p->c, NULL, "an object", v);
         return;
     }
     bool typed = parse_item_type(p, v, &item->type);
@@ -873,28 +646,27 @@ static void parse_items(struct parse *p, json_t *items, enum zone_id zone, size_
                         size_t first)
 {
     struct manifest_zone *z = &p->m->zones[zone];
-    size_t saved = path_key(p, "items");
+    jcheck_enter_key(&p->c, "items");
     for (size_t i = 0; i < json_array_size(items); i++) {
-        size_t entry = path_index(p, i);
+        jcheck_enter_index(&p->c, i);
         struct manifest_item *item = &z->items[first + i];
         item->list = list;
         parse_item(p, json_array_get(items, i), zone, first + i, item);
-        path_restore(p, entry);
+        jcheck_leave(&p->c);
     }
-    path_restore(p, saved);
+    jcheck_leave(&p->c);
 }
 
 /* The "items" array of V, or NULL after reporting why there is none. */
 static json_t *items_of(struct parse *p, json_t *v)
 {
-    char got[96];
     json_t *items = json_object_get(v, "items");
     if (!items) {
-        fail(p, "items", "required: an array of items, which may be empty");
+        jcheck_missing(&p->c, "items", "required: an array of items, which may be empty");
         return NULL;
     }
     if (!json_is_array(items)) {
-        fail(p, "items", "must be an array, got %s", describe(items, got, sizeof(got)));
+        jcheck_fail_type(&p->c, "items", "an array", items);
         return NULL;
     }
     return items;
@@ -904,16 +676,19 @@ static void parse_playlist(struct parse *p, json_t *v, enum zone_id zone, size_t
                            size_t first)
 {
     static const char *const keys[] = {"id", "priority", "when", "where", "items", NULL};
+    static const char priority_rule[] =
+        "must be a whole number from 1 to 1000 (the zone's own items are 0)";
     struct manifest_list *l = &p->m->zones[zone].lists[list];
     char got[96];
     check_keys(p, v, keys);
     take_string(p, v, "id", MAX_STRING, false, &l->id);
     json_t *priority = json_object_get(v, "priority");
-    if (!priority || !json_is_integer(priority) || json_integer_value(priority) < 1 ||
-        json_integer_value(priority) > 1000) {
-        fail(p, "priority", "must be a whole number from 1 to 1000 (the zone's own items "
-                            "are 0), got %s",
-             priority ? describe(priority, got, sizeof(got)) : "nothing");
+    if (!priority) {
+        jcheck_missing(&p->c, "priority", "%s, got nothing", priority_rule);
+    } else if (!json_is_integer(priority) || json_integer_value(priority) < 1 ||
+               json_integer_value(priority) > 1000) {
+        jcheck_fail(&p->c, "priority", "%s, got %s", priority_rule,
+                    jcheck_describe_exact(priority, got, sizeof(got)));
     } else {
         l->priority = (int)json_integer_value(priority);
     }
@@ -931,11 +706,11 @@ static void parse_fallback(struct parse *p, json_t *v, enum zone_id zone)
         fail_memory(p);
         return;
     }
-    size_t saved = path_key(p, "fallback");
+    jcheck_enter_key(&p->c, "fallback");
     parse_item(p, v, zone, 0, z->fallback);
     if (z->fallback->type == ITEM_VIDEO)
-        fail(p, "type", "a fallback is a picture, text or QR code, not a video");
-    path_restore(p, saved);
+        jcheck_fail(&p->c, "type", "a fallback is a picture, text or QR code, not a video");
+    jcheck_leave(&p->c);
 }
 
 static void parse_zone(struct parse *p, json_t *v, enum zone_id zone)
@@ -945,15 +720,15 @@ static void parse_zone(struct parse *p, json_t *v, enum zone_id zone)
     char got[96];
 
     if (!json_is_object(v)) {
-        fail(p, NULL, "must be an object with \"items\", got %s",
-             describe(v, got, sizeof(got)));
+        jcheck_fail(&p->c, NULL, "must be an object with \"items\", got %s",
+                    jcheck_describe_exact(v, got, sizeof(got)));
         return;
     }
     check_keys(p, v, keys);
     json_t *items = items_of(p, v);
     json_t *playlists = json_object_get(v, "playlists");
     if (playlists && !json_is_array(playlists)) {
-        fail(p, "playlists", "must be an array, got %s", describe(playlists, got, sizeof(got)));
+        jcheck_fail_type(&p->c, "playlists", "an array", playlists);
         playlists = NULL;
     }
 
@@ -977,13 +752,13 @@ static void parse_zone(struct parse *p, json_t *v, enum zone_id zone)
         parse_items(p, items, zone, 0, 0);
 
     size_t first = z->lists[0].count;
-    size_t saved = path_key(p, "playlists");
+    jcheck_enter_key(&p->c, "playlists");
     for (size_t k = 0; k < json_array_size(playlists); k++) {
-        size_t entry = path_index(p, k);
+        jcheck_enter_index(&p->c, k);
         json_t *pl = json_array_get(playlists, k);
         json_t *pl_items = NULL;
         if (!json_is_object(pl))
-            fail(p, NULL, "must be an object, got %s", describe(pl, got, sizeof(got)));
+            jcheck_fail_type(&p->c, NULL, "an object", pl);
         else
             pl_items = items_of(p, pl);
         z->lists[k + 1].first = first;
@@ -991,9 +766,9 @@ static void parse_zone(struct parse *p, json_t *v, enum zone_id zone)
         if (json_is_object(pl))
             parse_playlist(p, pl, zone, k + 1, first);
         first += json_array_size(pl_items);
-        path_restore(p, entry);
+        jcheck_leave(&p->c);
     }
-    path_restore(p, saved);
+    jcheck_leave(&p->c);
 
     json_t *fallback = json_object_get(v, "fallback");
     if (fallback)
@@ -1002,35 +777,35 @@ static void parse_zone(struct parse *p, json_t *v, enum zone_id zone)
 
 static void parse_zones(struct parse *p, json_t *zones)
 {
-    char got[96];
     const char *key;
     json_t *value;
-    size_t saved = path_key(p, "zones");
 
     if (!zones) {
-        fail(p, NULL, "required: an object holding the \"upper\" and \"lower\" playlists");
-        goto out;
+        jcheck_missing(&p->c, "zones",
+                       "required: an object holding the \"upper\" and \"lower\" playlists");
+        return;
     }
+    jcheck_enter_key(&p->c, "zones");
     if (!json_is_object(zones)) {
-        fail(p, NULL, "must be an object, got %s", describe(zones, got, sizeof(got)));
+        jcheck_fail_type(&p->c, NULL, "an object", zones);
         goto out;
     }
     json_object_foreach(zones, key, value) {
         if (strcmp(key, zone_names[ZONE_UPPER]) != 0 &&
             strcmp(key, zone_names[ZONE_LOWER]) != 0) {
-            fail(p, key, "unknown zone; the zones are \"upper\" and \"lower\"");
+            jcheck_fail(&p->c, key, "unknown zone; the zones are \"upper\" and \"lower\"");
         }
     }
     for (int zone = 0; zone < ZONE_COUNT; zone++) {
         json_t *v = json_object_get(zones, zone_names[zone]);
         if (!v)
             continue;
-        size_t entry = path_key(p, zone_names[zone]);
+        jcheck_enter_key(&p->c, zone_names[zone]);
         parse_zone(p, v, (enum zone_id)zone);
-        path_restore(p, entry);
+        jcheck_leave(&p->c);
     }
 out:
-    path_restore(p, saved);
+    jcheck_leave(&p->c);
 }
 
 static void parse_root(struct parse *p, json_t *root)
@@ -1039,17 +814,19 @@ static void parse_root(struct parse *p, json_t *root)
     char got[96];
 
     if (!json_is_object(root)) {
-        fail(p, NULL, "must be a JSON object, got %s", describe(root, got, sizeof(got)));
+        /* The path is empty here; name the place all the same. */
+        jcheck_fail(&p->c, NULL, "top level: must be a JSON object, got %s",
+                    jcheck_describe_exact(root, got, sizeof(got)));
         return;
     }
     check_keys(p, root, keys);
 
     json_t *version = json_object_get(root, "version");
     if (!version) {
-        fail(p, "version", "required: an integer 0 or greater");
+        jcheck_missing(&p->c, "version", "required: an integer 0 or greater");
     } else if (!json_is_integer(version) || json_integer_value(version) < 0) {
-        fail(p, "version", "must be an integer 0 or greater, got %s",
-             describe(version, got, sizeof(got)));
+        jcheck_fail(&p->c, "version", "must be an integer 0 or greater, got %s",
+                    jcheck_describe_exact(version, got, sizeof(got)));
     } else {
         p->m->version = json_integer_value(version);
     }
@@ -1057,8 +834,8 @@ static void parse_root(struct parse *p, json_t *root)
     json_t *published = json_object_get(root, "published");
     if (published && (!json_is_string(published) ||
                       !schedule_parse_timestamp(json_string_value(published), &p->m->published))) {
-        fail(p, "published", "must be a time like 2026-12-04T09:00:00+08:00, got %s",
-             describe(published, got, sizeof(got)));
+        jcheck_fail(&p->c, "published", "must be a time like 2026-12-04T09:00:00+08:00, got %s",
+                    jcheck_describe_exact(published, got, sizeof(got)));
     }
 
     json_t *media = json_object_get(root, "media");
@@ -1074,7 +851,7 @@ static void report_syntax(struct parse *p, const char *text, size_t len,
     if (json_error_code(error) == json_error_null_character)
         snprintf(what, sizeof(what), "\\u0000 (a NUL character) is not allowed in strings");
     else
-        escape(what, sizeof(what), error->text, sizeof(what), false);
+        jcheck_escape(what, sizeof(what), error->text, sizeof(what), false);
 
     /* A hotel or shop Wi-Fi login page served in place of the manifest is
      * the usual reason for markup here; say so rather than leave a
@@ -1085,10 +862,7 @@ static void report_syntax(struct parse *p, const char *text, size_t len,
     const char *hint = i < len && text[i] == '<'
         ? "; this is an HTML page, not a manifest (a Wi-Fi login page or a wrong address?)"
         : "";
-    if (error->line > 0)
-        report(p, ":%d:%d: syntax error: %s%s", error->line, error->column, what, hint);
-    else
-        report(p, ": syntax error: %s%s", what, hint);
+    jcheck_report(&p->c, error->line, error->column, "syntax error: %s%s", what, hint);
 }
 
 static void item_finish(struct manifest_item *item)
@@ -1129,20 +903,10 @@ static void manifest_destroy(struct manifest *m)
 
 struct manifest *manifest_parse(const char *text, size_t len, const char *url, FILE *err)
 {
-    struct parse p = {.url = url ? url : "(manifest)", .err = err};
-    p.sp = (struct schedule_parse){.url = p.url, .err = err, .max_reported = MAX_REPORTED};
+    struct parse p = {0};
     struct manifest *m = calloc(1, sizeof(*m));
     json_t *root = NULL;
     json_error_t error;
-
-    p.media_ids = json_object();
-    p.warned = json_object();
-    if (!m || !p.media_ids || !p.warned || !(m->url = strdup(p.url))) {
-        fail_memory(&p);
-        goto out;
-    }
-    atomic_init(&m->refs, 1);
-    p.m = m;
 
     /* Editors on Windows start UTF-8 files with a byte-order mark, which
      * JSON does not allow; it carries no meaning, so skip it. */
@@ -1150,11 +914,24 @@ struct manifest *manifest_parse(const char *text, size_t len, const char *url, F
         text += 3;
         len -= 3;
     }
+    jcheck_init(&p.c, url ? url : "(manifest)", text, len, err);
+    p.c.exact = true;
+    p.c.max_reported = MAX_REPORTED;
+    p.media_ids = json_object();
+    p.warned = json_object();
+    if (!m || !p.media_ids || !p.warned || !(m->url = strdup(p.c.url))) {
+        fail_memory(&p);
+        goto out;
+    }
+    atomic_init(&m->refs, 1);
+    p.m = m;
+
     size_t blank = 0;
     while (blank < len && is_blank(text[blank]))
         blank++;
     if (blank == len) {
-        report(&p, ": empty document, expected a JSON object with \"version\" and \"zones\"");
+        jcheck_report(&p.c, 0, 0,
+                      "empty document, expected a JSON object with \"version\" and \"zones\"");
         goto out;
     }
 
@@ -1166,20 +943,20 @@ struct manifest *manifest_parse(const char *text, size_t len, const char *url, F
     parse_root(&p, root);
 
 out:
-    if (p.n_errors > MAX_REPORTED && p.err) {
-        fprintf(p.err, "%s: %d more problems not shown\n", p.url,
-                p.n_errors - MAX_REPORTED);
+    if (p.c.n_errors > MAX_REPORTED && err) {
+        fprintf(err, "%s: %d more problems not shown\n", p.c.url,
+                p.c.n_errors - MAX_REPORTED);
     }
     json_decref(root);
     json_decref(p.media_ids);
     json_decref(p.warned);
-    if (p.n_errors > 0) {
+    if (p.c.n_errors > 0) {
         if (m)
             manifest_destroy(m);
         return NULL;
     }
     log_debug("%s: version %" PRId64 ", %zu media, %zu upper and %zu lower items",
-              p.url, m->version, m->n_media, m->zones[ZONE_UPPER].n_items,
+              p.c.url, m->version, m->n_media, m->zones[ZONE_UPPER].n_items,
               m->zones[ZONE_LOWER].n_items);
     return m;
 }

@@ -114,9 +114,10 @@ struct manifest {
 /*
  * Parses LEN bytes of TEXT read from URL (relative media URLs resolve
  * against it). On failure writes one line per problem to ERR, each starting
- * with URL and saying where (line:column for syntax, a JSON path such as
- * zones.upper.items[2].duration otherwise), and returns NULL. The result
- * has one reference, owned by the caller.
+ * with URL and saying where: "URL:LINE:COL: syntax error: ..." or
+ * "URL:LINE:COL: zones.upper.items[2].duration: ...", the place being the
+ * value at fault (the enclosing object for a missing key). Returns NULL
+ * then. The result has one reference, owned by the caller.
  */
 struct manifest *manifest_parse(const char *text, size_t len, const char *url, FILE *err);
 

@@ -8,18 +8,16 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "player/jcheck.h"
+
 /* Longest tag value or device id in a "where" list, in bytes. Device ids
  * are at most 64 bytes; tags are short words such as building numbers. */
 #define MAX_MATCH_VALUE 256
-
-/* Longest piece of a manifest value quoted back in a message, in bytes. */
-#define MAX_QUOTED 40
 
 /* Unknown-key warnings logged per manifest; a typo repeated on every item
  * is worth a few lines, not hundreds. */
@@ -73,186 +71,50 @@ static int weekday(int64_t day)
     return (int)(((day + 4) % 7 + 7) % 7);
 }
 
-/* ---- Messages ---- */
+/* ---- Problems ---- */
 
-/* Copies S into DST (CAP bytes) for a one-line message: quotes,
- * backslashes and control characters escaped, "..." after MAX_QUOTED
- * bytes, never cutting a UTF-8 sequence. */
-static void quote(char *dst, size_t cap, const char *s)
-{
-    size_t n = 0;
-    dst[n++] = '"';
-    for (size_t i = 0; s[i]; i++) {
-        unsigned char c = (unsigned char)s[i];
-        bool starts_char = (c & 0xc0) != 0x80;
-        if ((i >= MAX_QUOTED && starts_char) || n + 8 > cap) {
-            memcpy(dst + n, "...", 3);
-            n += 3;
-            break;
-        }
-        if (c == '"' || c == '\\') {
-            dst[n++] = '\\';
-            dst[n++] = (char)c;
-        } else if (c < 0x20 || c == 0x7f) {
-            n += (size_t)snprintf(dst + n, cap - n, "\\u%04x", c);
-        } else {
-            dst[n++] = (char)c;
-        }
-    }
-    dst[n++] = '"';
-    dst[n] = '\0';
-}
-
-/* Describes V for "got ..." in a message. Returns BUF or a constant. */
-static const char *describe(const json_t *v, char *buf, size_t cap)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        quote(buf, cap, json_string_value(v));
-        return buf;
-    case JSON_INTEGER:
-        snprintf(buf, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        return buf;
-    case JSON_REAL:
-        snprintf(buf, cap, "%.17g", json_real_value(v));
-        return buf;
-    case JSON_TRUE:
-        return "true";
-    case JSON_FALSE:
-        return "false";
-    case JSON_NULL:
-        return "null";
-    }
-    return "an unknown value";
-}
-
-/* ---- Paths and problems ---- */
-
-/* A parse in progress: where problems go and the JSON path of the value at
- * hand, grown and shrunk as the parser walks. */
-struct walk {
-    struct schedule_parse *sp;
-    char path[512];
-    size_t len;
-};
-
-static void walk_start(struct walk *w, struct schedule_parse *sp, const char *path)
-{
-    w->sp = sp;
-    snprintf(w->path, sizeof(w->path), "%s", path ? path : "");
-    w->len = strlen(w->path);
-}
-
-/* Whether KEY reads unambiguously after a '.' in a path. */
-static bool plain_key(const char *key)
-{
-    if (!key[0])
-        return false;
-    for (const char *c = key; *c; c++) {
-        if (strchr(".[]\"\\ ", *c) || (unsigned char)*c < 0x20 || *c == 0x7f)
-            return false;
-    }
-    return true;
-}
-
-/* The path functions return the length to hand back to walk_restore(). */
-static size_t walk_key(struct walk *w, const char *key)
-{
-    size_t saved = w->len;
-    if (plain_key(key)) {
-        snprintf(w->path + saved, sizeof(w->path) - saved, "%s%s", saved ? "." : "", key);
-    } else {
-        char quoted[MAX_QUOTED * 6 + 8];
-        quote(quoted, sizeof(quoted), key);
-        snprintf(w->path + saved, sizeof(w->path) - saved, "[%s]", quoted);
-    }
-    w->len = strlen(w->path);
-    return saved;
-}
-
-static size_t walk_index(struct walk *w, size_t index)
-{
-    size_t saved = w->len;
-    snprintf(w->path + saved, sizeof(w->path) - saved, "[%zu]", index);
-    w->len = strlen(w->path);
-    return saved;
-}
-
-static void walk_restore(struct walk *w, size_t len)
-{
-    w->len = len;
-    w->path[len] = '\0';
-}
-
-/* Reports a problem with KEY of the current object, or with the current
- * value itself when KEY is NULL. */
-__attribute__((format(printf, 3, 4)))
-static void fail(struct walk *w, const char *key, const char *fmt, ...)
-{
-    struct schedule_parse *sp = w->sp;
-    sp->n_errors++;
-    if (!sp->err || (sp->max_reported > 0 && sp->n_errors > sp->max_reported))
-        return;
-    size_t saved = key ? walk_key(w, key) : w->len;
-    char message[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof(message), fmt, ap);
-    va_end(ap);
-    fprintf(sp->err, "%s: %s: %s\n", sp->url ? sp->url : "",
-            w->len ? w->path : "top level", message);
-    walk_restore(w, saved);
-}
+/* Room for a value quoted back in a message (jcheck cuts it to fit). */
+#define GOT_SIZE 96
 
 /* A restriction this player cannot read must not make an item play more
  * widely than meant, so the caller turns the rule into "never". */
-static void warn_unknown(struct walk *w, const char *key)
+static void warn_unknown(struct jcheck *c, const char *key)
 {
-    struct schedule_parse *sp = w->sp;
-    sp->n_warned++;
-    const char *url = sp->url ? sp->url : "";
-    if (sp->n_warned > MAX_WARNINGS) {
+    c->n_warned++;
+    if (c->n_warned > MAX_WARNINGS || log_get_level() < LOG_WARN) {
         return;
-    } else if (sp->n_warned == MAX_WARNINGS) {
-        log_warn("%s: more unknown keys in \"when\" and \"where\" rules, not listed", url);
+    } else if (c->n_warned == MAX_WARNINGS) {
+        log_warn("%s: more unknown keys in \"when\" and \"where\" rules, not listed", c->url);
         return;
     }
-    size_t saved = walk_key(w, key);
-    log_warn("%s: %s: unknown key; the rule it is in never holds, so what it "
-             "belongs to stays off screen (a typo, or made for a newer player?)",
-             url, w->path);
-    walk_restore(w, saved);
+    char where[1024];
+    log_warn("%s: unknown key; the rule it is in never holds, so what it belongs to stays "
+             "off screen (a typo, or made for a newer player?)",
+             jcheck_where(c, key, where, sizeof(where)));
 }
 
 /* Warns about each key of OBJ not in KNOWN; true when there was one. */
-static bool check_keys(struct walk *w, json_t *obj, const char *const *known)
+static bool check_keys(struct jcheck *c, json_t *obj, const char *const *known)
 {
     bool unknown = false;
     const char *key;
     json_t *value;
     json_object_foreach(obj, key, value) {
-        const char *const *k = known;
-        while (*k && strcmp(*k, key) != 0)
-            k++;
-        if (!*k) {
-            warn_unknown(w, key);
+        if (!jcheck_is_one_of(key, known)) {
+            warn_unknown(c, key);
             unknown = true;
         }
     }
     return unknown;
 }
 
-static bool expect_object(struct walk *w, json_t *v, const char *example)
+static bool expect_object(struct jcheck *c, json_t *v, const char *example)
 {
-    char got[MAX_QUOTED * 6 + 8];
+    char got[GOT_SIZE];
     if (json_is_object(v))
         return true;
-    fail(w, NULL, "must be an object such as %s, got %s", example,
-         describe(v, got, sizeof(got)));
+    jcheck_fail(c, NULL, "must be an object such as %s, got %s", example,
+                jcheck_describe_exact(v, got, sizeof(got)));
     return false;
 }
 
@@ -291,11 +153,11 @@ static bool parse_date(const char *s, int32_t *out, const char **why)
     return true;
 }
 
-static bool parse_date_key(struct walk *w, json_t *obj, const char *key, bool *has,
+static bool parse_date_key(struct jcheck *c, json_t *obj, const char *key, bool *has,
                            int32_t *out)
 {
     json_t *v = json_object_get(obj, key);
-    char got[MAX_QUOTED * 6 + 8];
+    char got[GOT_SIZE];
     const char *why = "must be a date written YYYY-MM-DD";
     if (!v)
         return true;
@@ -303,7 +165,7 @@ static bool parse_date_key(struct walk *w, json_t *obj, const char *key, bool *h
         *has = true;
         return true;
     }
-    fail(w, key, "%s, got %s", why, describe(v, got, sizeof(got)));
+    jcheck_fail(c, key, "%s, got %s", why, jcheck_describe_exact(v, got, sizeof(got)));
     return false;
 }
 
@@ -315,39 +177,39 @@ static void format_day(char *buf, size_t cap, int32_t day)
     strftime(buf, cap, "%Y-%m-%d", &tm);
 }
 
-static bool parse_dates(struct walk *w, json_t *v, struct schedule_when *out)
+static bool parse_dates(struct jcheck *c, json_t *v, struct schedule_when *out)
 {
     static const char *const keys[] = {"from", "to", NULL};
-    size_t saved = walk_key(w, "dates");
-    bool ok = expect_object(w, v, "{\"from\": \"2026-12-01\", \"to\": \"2026-12-31\"}");
+    jcheck_enter_key(c, "dates");
+    bool ok = expect_object(c, v, "{\"from\": \"2026-12-01\", \"to\": \"2026-12-31\"}");
     if (ok) {
-        out->never |= check_keys(w, v, keys);
-        ok = parse_date_key(w, v, "from", &out->has_from, &out->date_from);
-        ok &= parse_date_key(w, v, "to", &out->has_to, &out->date_to);
+        out->never |= check_keys(c, v, keys);
+        ok = parse_date_key(c, v, "from", &out->has_from, &out->date_from);
+        ok &= parse_date_key(c, v, "to", &out->has_to, &out->date_to);
     }
     if (ok && out->has_from && out->has_to && out->date_from > out->date_to) {
         char from[16], to[16];
         format_day(from, sizeof(from), out->date_from);
         format_day(to, sizeof(to), out->date_to);
-        fail(w, NULL, "\"from\" (%s) is after \"to\" (%s)", from, to);
+        jcheck_fail(c, NULL, "\"from\" (%s) is after \"to\" (%s)", from, to);
         ok = false;
     }
-    walk_restore(w, saved);
+    jcheck_leave(c);
     return ok;
 }
 
-static bool parse_days(struct walk *w, json_t *v, struct schedule_when *out)
+static bool parse_days(struct jcheck *c, json_t *v, struct schedule_when *out)
 {
-    char got[MAX_QUOTED * 6 + 8];
-    size_t saved = walk_key(w, "days");
+    char got[GOT_SIZE];
+    jcheck_enter_key(c, "days");
     bool ok = false;
     if (!json_is_array(v)) {
-        fail(w, NULL, "must be an array of days such as [\"sat\", \"sun\"], got %s",
-             describe(v, got, sizeof(got)));
+        jcheck_fail(c, NULL, "must be an array of days such as [\"sat\", \"sun\"], got %s",
+                    jcheck_describe_exact(v, got, sizeof(got)));
         goto out;
     }
     if (json_array_size(v) == 0) {
-        fail(w, NULL, "must list at least one day (leave \"days\" out for every day)");
+        jcheck_fail(c, NULL, "must list at least one day (leave \"days\" out for every day)");
         goto out;
     }
     ok = true;
@@ -362,14 +224,14 @@ static bool parse_days(struct walk *w, json_t *v, struct schedule_when *out)
             out->days |= (uint8_t)(1u << d);
             continue;
         }
-        size_t at = walk_index(w, i);
-        fail(w, NULL, "must be one of mon, tue, wed, thu, fri, sat, sun, got %s",
-             describe(day, got, sizeof(got)));
-        walk_restore(w, at);
+        jcheck_enter_index(c, i);
+        jcheck_fail(c, NULL, "must be one of mon, tue, wed, thu, fri, sat, sun, got %s",
+                    jcheck_describe_exact(day, got, sizeof(got)));
+        jcheck_leave(c);
         ok = false;
     }
 out:
-    walk_restore(w, saved);
+    jcheck_leave(c);
     return ok;
 }
 
@@ -390,91 +252,88 @@ static bool parse_clock(const char *s, int16_t *out)
     return true;
 }
 
-static bool parse_clock_key(struct walk *w, json_t *obj, const char *key, int16_t *out)
+static bool parse_clock_key(struct jcheck *c, json_t *obj, const char *key, int16_t *out)
 {
     json_t *v = json_object_get(obj, key);
-    char got[MAX_QUOTED * 6 + 8];
+    char got[GOT_SIZE];
     if (!v) {
-        fail(w, key, "required: a time written HH:MM");
+        jcheck_missing(c, key, "required: a time written HH:MM");
         return false;
     }
     if (json_is_string(v) && parse_clock(json_string_value(v), out))
         return true;
-    fail(w, key, "must be a time written HH:MM, 00:00 to 23:59, got %s",
-         describe(v, got, sizeof(got)));
+    jcheck_fail(c, key, "must be a time written HH:MM, 00:00 to 23:59, got %s",
+                jcheck_describe_exact(v, got, sizeof(got)));
     return false;
 }
 
-static bool parse_window(struct walk *w, json_t *v, struct schedule_when *out)
+static bool parse_window(struct jcheck *c, json_t *v, struct schedule_when *out)
 {
     static const char *const keys[] = {"from", "to", NULL};
     struct schedule_window *win = &out->windows[out->n_windows];
-    if (!expect_object(w, v, "{\"from\": \"07:00\", \"to\": \"09:30\"}"))
+    if (!expect_object(c, v, "{\"from\": \"07:00\", \"to\": \"09:30\"}"))
         return false;
-    out->never |= check_keys(w, v, keys);
-    bool ok = parse_clock_key(w, v, "from", &win->from);
-    ok &= parse_clock_key(w, v, "to", &win->to);
+    out->never |= check_keys(c, v, keys);
+    bool ok = parse_clock_key(c, v, "from", &win->from);
+    ok &= parse_clock_key(c, v, "to", &win->to);
     out->n_windows++;
     return ok;
 }
 
-static bool parse_times(struct walk *w, json_t *v, struct schedule_when *out)
+static bool parse_times(struct jcheck *c, json_t *v, struct schedule_when *out)
 {
-    char got[MAX_QUOTED * 6 + 8];
-    size_t saved = walk_key(w, "times");
+    char got[GOT_SIZE];
+    jcheck_enter_key(c, "times");
     bool ok = false;
     if (!json_is_array(v)) {
-        fail(w, NULL, "must be an array of windows such as "
-             "[{\"from\": \"07:00\", \"to\": \"09:30\"}], got %s",
-             describe(v, got, sizeof(got)));
+        jcheck_fail(c, NULL, "must be an array of windows such as "
+                    "[{\"from\": \"07:00\", \"to\": \"09:30\"}], got %s",
+                    jcheck_describe_exact(v, got, sizeof(got)));
         goto out;
     }
     if (json_array_size(v) == 0) {
-        fail(w, NULL, "must list at least one window (leave \"times\" out for all day)");
+        jcheck_fail(c, NULL, "must list at least one window (leave \"times\" out for all day)");
         goto out;
     }
     if (json_array_size(v) > SCHEDULE_MAX_WINDOWS) {
-        fail(w, NULL, "must list at most %d windows, got %zu", SCHEDULE_MAX_WINDOWS,
-             json_array_size(v));
+        jcheck_fail(c, NULL, "must list at most %d windows, got %zu", SCHEDULE_MAX_WINDOWS,
+                    json_array_size(v));
         goto out;
     }
     ok = true;
     size_t i;
     json_t *window;
     json_array_foreach(v, i, window) {
-        size_t at = walk_index(w, i);
-        ok &= parse_window(w, window, out);
-        walk_restore(w, at);
+        jcheck_enter_index(c, i);
+        ok &= parse_window(c, window, out);
+        jcheck_leave(c);
     }
 out:
-    walk_restore(w, saved);
+    jcheck_leave(c);
     return ok;
 }
 
-static bool when_parse(struct walk *w, json_t *v, struct schedule_when *out)
+static bool when_parse(struct jcheck *c, json_t *v, struct schedule_when *out)
 {
     static const char *const keys[] = {"dates", "days", "times", NULL};
-    if (!expect_object(w, v, "{\"days\": [\"sat\", \"sun\"]}"))
+    if (!expect_object(c, v, "{\"days\": [\"sat\", \"sun\"]}"))
         return false;
-    out->never |= check_keys(w, v, keys);
+    out->never |= check_keys(c, v, keys);
     bool ok = true;
     json_t *part;
     if ((part = json_object_get(v, "dates")))
-        ok &= parse_dates(w, part, out);
+        ok &= parse_dates(c, part, out);
     if ((part = json_object_get(v, "days")))
-        ok &= parse_days(w, part, out);
+        ok &= parse_days(c, part, out);
     if ((part = json_object_get(v, "times")))
-        ok &= parse_times(w, part, out);
+        ok &= parse_times(c, part, out);
     return ok;
 }
 
-bool schedule_when_parse(struct schedule_parse *sp, json_t *v, const char *path,
-                         struct schedule_when *out)
+bool schedule_when_check(struct jcheck *c, json_t *v, struct schedule_when *out)
 {
-    struct walk w;
-    walk_start(&w, sp, path);
     *out = (struct schedule_when){0};
-    bool ok = when_parse(&w, v, out);
+    bool ok = when_parse(c, v, out);
     if (!ok)
         *out = (struct schedule_when){0};
     return ok;
@@ -498,104 +357,101 @@ static void matches_free(struct schedule_match *list, size_t n)
     free(list);
 }
 
-static void fail_memory(struct walk *w)
+static void fail_memory(struct jcheck *c)
 {
-    fail(w, NULL, "out of memory");
+    jcheck_fail(c, NULL, "out of memory");
 }
 
 /* Reads one key of an include or exclude list: V, the array of values. */
-static bool parse_match(struct walk *w, const char *key, json_t *v, struct schedule_match *m)
+static bool parse_match(struct jcheck *c, const char *key, json_t *v, struct schedule_match *m)
 {
-    char got[MAX_QUOTED * 6 + 8];
+    char got[GOT_SIZE];
     if (!key[0]) {
-        fail(w, NULL, "a tag name must not be empty");
+        jcheck_fail(c, NULL, "a tag name must not be empty");
         return false;
     }
     if (!json_is_array(v)) {
-        fail(w, NULL, "must be an array of strings such as [\"3\", \"5\"], got %s",
-             describe(v, got, sizeof(got)));
+        jcheck_fail(c, NULL, "must be an array of strings such as [\"3\", \"5\"], got %s",
+                    jcheck_describe_exact(v, got, sizeof(got)));
         return false;
     }
     m->key = strdup(key);
     m->values = calloc(json_array_size(v) + 1, sizeof(*m->values));
     if (!m->key || !m->values) {
-        fail_memory(w);
+        fail_memory(c);
         return false;
     }
     bool ok = true;
     size_t i;
     json_t *value;
     json_array_foreach(v, i, value) {
-        size_t at = walk_index(w, i);
+        jcheck_enter_index(c, i);
         if (!json_is_string(value)) {
             const char *hint = json_is_number(value) ? " (write \"3\", not 3)" : "";
-            fail(w, NULL, "must be a string%s, got %s", hint,
-                 describe(value, got, sizeof(got)));
+            jcheck_fail(c, NULL, "must be a string%s, got %s", hint,
+                        jcheck_describe_exact(value, got, sizeof(got)));
             ok = false;
         } else if (json_string_length(value) > MAX_MATCH_VALUE) {
-            fail(w, NULL, "must be at most %d bytes, got %zu", MAX_MATCH_VALUE,
-                 json_string_length(value));
+            jcheck_fail(c, NULL, "must be at most %d bytes, got %zu", MAX_MATCH_VALUE,
+                        json_string_length(value));
             ok = false;
         } else if (ok) {
             m->values[m->n_values] = strdup(json_string_value(value));
             if (!m->values[m->n_values]) {
-                fail_memory(w);
+                fail_memory(c);
                 ok = false;
             } else {
                 m->n_values++;
             }
         }
-        walk_restore(w, at);
+        jcheck_leave(c);
     }
     return ok;
 }
 
 /* Reads the "include" or "exclude" object V into *LIST. */
-static bool parse_matches(struct walk *w, const char *name, json_t *v,
+static bool parse_matches(struct jcheck *c, const char *name, json_t *v,
                           struct schedule_match **list, size_t *n)
 {
-    size_t saved = walk_key(w, name);
+    jcheck_enter_key(c, name);
     bool ok = false;
-    if (!expect_object(w, v, "{\"building\": [\"3\", \"5\"]}"))
+    if (!expect_object(c, v, "{\"building\": [\"3\", \"5\"]}"))
         goto out;
     ok = true;
     if (json_object_size(v) == 0)
         goto out;
     *list = calloc(json_object_size(v), sizeof(**list));
     if (!*list) {
-        fail_memory(w);
+        fail_memory(c);
         ok = false;
         goto out;
     }
     const char *key;
     json_t *values;
     json_object_foreach(v, key, values) {
-        size_t at = walk_key(w, key);
-        ok &= parse_match(w, key, values, &(*list)[*n]);
+        jcheck_enter_key(c, key);
+        ok &= parse_match(c, key, values, &(*list)[*n]);
         (*n)++;
-        walk_restore(w, at);
+        jcheck_leave(c);
     }
 out:
-    walk_restore(w, saved);
+    jcheck_leave(c);
     return ok;
 }
 
-bool schedule_where_parse(struct schedule_parse *sp, json_t *v, const char *path,
-                          struct schedule_where *out)
+bool schedule_where_check(struct jcheck *c, json_t *v, struct schedule_where *out)
 {
     static const char *const keys[] = {"include", "exclude", NULL};
-    struct walk w;
-    walk_start(&w, sp, path);
     *out = (struct schedule_where){0};
-    if (!expect_object(&w, v, "{\"include\": {\"building\": [\"3\"]}}"))
+    if (!expect_object(c, v, "{\"include\": {\"building\": [\"3\"]}}"))
         return false;
-    out->never = check_keys(&w, v, keys);
+    out->never = check_keys(c, v, keys);
     bool ok = true;
     json_t *part;
     if ((part = json_object_get(v, "include")))
-        ok &= parse_matches(&w, "include", part, &out->include, &out->n_include);
+        ok &= parse_matches(c, "include", part, &out->include, &out->n_include);
     if ((part = json_object_get(v, "exclude")))
-        ok &= parse_matches(&w, "exclude", part, &out->exclude, &out->n_exclude);
+        ok &= parse_matches(c, "exclude", part, &out->exclude, &out->n_exclude);
     if (!ok)
         schedule_where_finish(out);
     return ok;
@@ -653,30 +509,102 @@ void schedule_where_finish(struct schedule_where *w)
 
 /* ---- Rules ---- */
 
-bool schedule_rules_parse(struct schedule_parse *sp, json_t *obj, const char *path,
-                          struct schedule_rules *out)
+bool schedule_rules_check(struct jcheck *c, json_t *obj, struct schedule_rules *out)
 {
     *out = (struct schedule_rules){0};
     if (!json_is_object(obj))
         return true;
-    struct walk w;
-    walk_start(&w, sp, path);
     bool ok = true;
     json_t *v;
     if ((v = json_object_get(obj, "when"))) {
-        size_t saved = walk_key(&w, "when");
-        ok &= schedule_when_parse(sp, v, w.path, &out->when);
-        walk_restore(&w, saved);
+        jcheck_enter_key(c, "when");
+        ok &= schedule_when_check(c, v, &out->when);
+        jcheck_leave(c);
     }
     if ((v = json_object_get(obj, "where"))) {
-        size_t saved = walk_key(&w, "where");
-        ok &= schedule_where_parse(sp, v, w.path, &out->where);
-        walk_restore(&w, saved);
+        jcheck_enter_key(c, "where");
+        ok &= schedule_where_check(c, v, &out->where);
+        jcheck_leave(c);
     }
     if (!ok)
         schedule_rules_finish(out);
     return ok;
 }
+
+/* ---- Rules of a value without its text ---- */
+
+/* A checker for callers that have the value but not the text it came from,
+ * standing at PATH ("zones.upper.items[2]"); NAMES keeps its keys. Problems
+ * then say where by path alone. */
+static void check_begin(struct jcheck *c, struct schedule_parse *sp, const char *path,
+                        char *names, size_t cap)
+{
+    jcheck_init(c, sp->url ? sp->url : "", NULL, 0, sp->err);
+    c->n_errors = sp->n_errors;
+    c->max_reported = sp->max_reported > 0 ? sp->max_reported : INT_MAX;
+    c->exact = true;
+    c->n_warned = sp->n_warned;
+    size_t used = 0;
+    for (const char *at = path ? path : ""; *at;) {
+        if (*at == '[') {
+            char *end;
+            jcheck_enter_index(c, strtoul(at + 1, &end, 10));
+            at = *end == ']' ? end + 1 : end + strlen(end);
+            continue;
+        }
+        if (*at == '.')
+            at++;
+        size_t len = strcspn(at, ".[");
+        if (len == 0 || used + len + 1 > cap)
+            break;
+        memcpy(names + used, at, len);
+        names[used + len] = '\0';
+        jcheck_enter_key(c, names + used);
+        used += len + 1;
+        at += len;
+    }
+}
+
+static void check_end(struct jcheck *c, struct schedule_parse *sp)
+{
+    sp->n_errors = c->n_errors;
+    sp->n_warned = c->n_warned;
+}
+
+bool schedule_when_parse(struct schedule_parse *sp, json_t *v, const char *path,
+                         struct schedule_when *out)
+{
+    struct jcheck c;
+    char names[512];
+    check_begin(&c, sp, path, names, sizeof(names));
+    bool ok = schedule_when_check(&c, v, out);
+    check_end(&c, sp);
+    return ok;
+}
+
+bool schedule_where_parse(struct schedule_parse *sp, json_t *v, const char *path,
+                          struct schedule_where *out)
+{
+    struct jcheck c;
+    char names[512];
+    check_begin(&c, sp, path, names, sizeof(names));
+    bool ok = schedule_where_check(&c, v, out);
+    check_end(&c, sp);
+    return ok;
+}
+
+bool schedule_rules_parse(struct schedule_parse *sp, json_t *obj, const char *path,
+                          struct schedule_rules *out)
+{
+    struct jcheck c;
+    char names[512];
+    check_begin(&c, sp, path, names, sizeof(names));
+    bool ok = schedule_rules_check(&c, obj, out);
+    check_end(&c, sp);
+    return ok;
+}
+
+/* ---- Copying and freeing rules ---- */
 
 bool schedule_rules_copy(struct schedule_rules *dst, const struct schedule_rules *src)
 {

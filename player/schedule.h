@@ -28,8 +28,14 @@
 /* ---- Parsing ---- */
 
 /*
- * Where parse problems go. One per manifest parse, shared by every call,
- * so the counts and the caps span the whole manifest.
+ * Rules are read from a manifest checked with player/jcheck.h, so that
+ * problems say "URL:LINE:COL: PATH: message": schedule_when_check(),
+ * schedule_where_check() and schedule_rules_check() below.
+ *
+ * Callers that hold only the JSON value, not the text it came from (tests,
+ * fuzzing), use the *_parse() functions with this instead; their problems
+ * say where by path alone. One per parse, shared by every call, so the
+ * counts and the caps span the whole document.
  */
 struct schedule_parse {
     const char *url;   /* starts every error line and warning; the manifest's */
@@ -39,6 +45,8 @@ struct schedule_parse {
                         * 0 means no cap */
     int n_warned;      /* unknown-key warnings logged so far (capped) */
 };
+
+struct jcheck;
 
 /* ---- When ---- */
 
@@ -74,6 +82,10 @@ struct schedule_when {
  */
 bool schedule_when_parse(struct schedule_parse *sp, json_t *v, const char *path,
                          struct schedule_when *out);
+
+/* The same for V, the value at C's current path; unknown-key warnings are
+ * counted in C->n_warned and capped per document. */
+bool schedule_when_check(struct jcheck *c, json_t *v, struct schedule_when *out);
 
 /* Whether W holds at T in the process's time zone (see
  * schedule_set_timezone()). */
@@ -113,6 +125,7 @@ struct schedule_where {
  */
 bool schedule_where_parse(struct schedule_parse *sp, json_t *v, const char *path,
                           struct schedule_where *out);
+bool schedule_where_check(struct jcheck *c, json_t *v, struct schedule_where *out);
 
 /* A deep copy of SRC into *DST; false (and *DST holding nothing) when out
  * of memory. */
@@ -144,6 +157,7 @@ struct schedule_rules {
  */
 bool schedule_rules_parse(struct schedule_parse *sp, json_t *obj, const char *path,
                           struct schedule_rules *out);
+bool schedule_rules_check(struct jcheck *c, json_t *obj, struct schedule_rules *out);
 bool schedule_rules_copy(struct schedule_rules *dst, const struct schedule_rules *src);
 void schedule_rules_finish(struct schedule_rules *r);
 

@@ -233,10 +233,12 @@ static void test_unknown_key_warnings(void)
         return;
     CHECK(count(log, "transition") == 1, "\"transition\" warned %zu times:\n%s",
           count(log, "transition"), log);
-    CHECK(strstr(log, URL ": zones.upper.items[2].transition: unknown key"),
+    /* Each points at the key's value: line 17 is items[2] of the upper
+     * zone, line 24 items[3] of the lower one. */
+    CHECK(strstr(log, URL ":17:78: zones.upper.items[2].transition: unknown key"),
           "log:\n%s", log);
-    CHECK(strstr(log, URL ": generator: unknown key"), "log:\n%s", log);
-    CHECK(strstr(log, URL ": zones.lower.items[3].media: not used by text items"),
+    CHECK(strstr(log, URL ":3:16: generator: unknown key"), "log:\n%s", log);
+    CHECK(strstr(log, URL ":24:76: zones.lower.items[3].media: not used by text items"),
           "log:\n%s", log);
     free(log);
 }
@@ -280,86 +282,92 @@ static const struct parse_case parse_cases[] = {
     {"\n  <html>", false, "HTML page"},
 
     /* The top level. */
-    {"[1, 2]", false, URL ": top level: must be a JSON object, got an array"},
-    {"42", false, URL ": top level: must be a JSON object, got 42"},
+    {"[1, 2]", false, URL ":1:1: top level: must be a JSON object, got an array"},
+    {"42", false, URL ":1:1: top level: must be a JSON object, got 42"},
     {"\"schedule\"", false, "top level: must be a JSON object, got \"schedule\""},
     {"null", false, "top level: must be a JSON object, got null"},
-    {"{\"zones\": {}}", false, URL ": version: required"},
+    {"{\"zones\": {}}", false, URL ":1:1: version: required"},
     {"{\"version\": -1, \"zones\": {}}", false,
-     URL ": version: must be an integer 0 or greater, got -1"},
+     URL ":1:13: version: must be an integer 0 or greater, got -1"},
     {"{\"version\": 1.5, \"zones\": {}}", false,
      "version: must be an integer 0 or greater, got 1.5"},
     {"{\"version\": \"7\", \"zones\": {}}", false,
      "version: must be an integer 0 or greater, got \"7\""},
-    {"{\"version\": 1}", false, URL ": zones: required"},
-    {"{\"version\": 1, \"zones\": []}", false, URL ": zones: must be an object, got an array"},
+    {"{\"version\": 1}", false, URL ":1:1: zones: required"},
+    {"{\"version\": 1, \"zones\": []}", false,
+     URL ":1:25: zones: must be an object, got an array"},
     {"{\"version\": 1, \"zones\": {\"middle\": {\"items\": []}}}", false,
-     URL ": zones.middle: unknown zone"},
+     URL ":1:36: zones.middle: unknown zone"},
     {"{\"version\": 1, \"zones\": {\"upper\": []}}", false,
-     URL ": zones.upper: must be an object with \"items\", got an array"},
-    {"{\"version\": 1, \"zones\": {\"upper\": {}}}", false, URL ": zones.upper.items: required"},
+     URL ":1:35: zones.upper: must be an object with \"items\", got an array"},
+    {"{\"version\": 1, \"zones\": {\"upper\": {}}}", false,
+     URL ":1:35: zones.upper.items: required"},
     {"{\"version\": 1, \"zones\": {\"lower\": {\"items\": {}}}}", false,
-     URL ": zones.lower.items: must be an array, got an object"},
+     URL ":1:45: zones.lower.items: must be an array, got an object"},
 
     /* Media. */
-    {HEAD "\"media\": {}, \"zones\": {}}", false, URL ": media: must be an array, got an object"},
+    {HEAD "\"media\": {}, \"zones\": {}}", false,
+     URL ":1:25: media: must be an array, got an object"},
     {HEAD "\"media\": [\"a.png\"], \"zones\": {}}", false,
-     URL ": media[0]: must be an object, got \"a.png\""},
+     URL ":1:26: media[0]: must be an object, got \"a.png\""},
     {HEAD "\"media\": [{\"url\": \"a.png\"}], \"zones\": {}}", false,
-     URL ": media[0].id: required"},
+     URL ":1:26: media[0].id: required"},
     {HEAD "\"media\": [{\"id\": \"\", \"url\": \"a.png\"}], \"zones\": {}}", false,
-     URL ": media[0].id: must not be empty"},
+     URL ":1:33: media[0].id: must not be empty"},
     {HEAD "\"media\": [{\"id\": 3, \"url\": \"a.png\"}], \"zones\": {}}", false,
-     URL ": media[0].id: must be a string, got 3"},
-    {HEAD "\"media\": [{\"id\": \"a\"}], \"zones\": {}}", false, URL ": media[0].url: required"},
+     URL ":1:33: media[0].id: must be a string, got 3"},
+    {HEAD "\"media\": [{\"id\": \"a\"}], \"zones\": {}}", false,
+     URL ":1:26: media[0].url: required"},
     {HEAD "\"media\": [{\"id\": \"a\", \"url\": \"\"}], \"zones\": {}}", false,
-     URL ": media[0].url: must not be empty"},
+     URL ":1:45: media[0].url: must not be empty"},
     {HEAD "\"media\": [{\"id\": \"a\", \"url\": [\"a.png\"]}], \"zones\": {}}", false,
-     URL ": media[0].url: must be a string, got an array"},
+     URL ":1:45: media[0].url: must be a string, got an array"},
     {HEAD "\"media\": [{\"id\": \"a\", \"url\": \"ftp://host/a.png\"}], \"zones\": {}}", false,
-     URL ": media[0].url: \"ftp\" URLs do not name a local file, got \"ftp://host/a.png\""},
+     URL ":1:45: media[0].url: \"ftp\" URLs do not name a local file, got \"ftp://host/a.png\""},
     {HEAD "\"media\": [{\"id\": \"a\", \"url\": \"file://nas/a.png\"}], \"zones\": {}}", false,
-     URL ": media[0].url: file URL names another computer"},
+     URL ":1:45: media[0].url: file URL names another computer"},
     {HEAD "\"media\": [{\"id\": \"a\", \"url\": \"a%00.png\"}], \"zones\": {}}", false,
-     URL ": media[0].url: %00"},
+     URL ":1:45: media[0].url: %00"},
     {HEAD "\"media\": [{\"id\": \"a\", \"url\": \"a.png\"}, {\"id\": \"b\", \"url\": \"b.png\"},"
      " {\"id\": \"a\", \"url\": \"c.png\"}], \"zones\": {}}", false,
-     URL ": media[2].id: duplicate media id \"a\", media[0] has it already"},
+     URL ":1:91: media[2].id: duplicate media id \"a\", media[0] has it already"},
     {HEAD "\"media\": [{\"id\": \"a\", \"url\": \"a.png\", \"size\": -1}], \"zones\": {}}", false,
-     URL ": media[0].size: must be an integer 0 or greater, got -1"},
+     URL ":1:62: media[0].size: must be an integer 0 or greater, got -1"},
     {HEAD "\"media\": [{\"id\": \"a\", \"url\": \"a.png\", \"size\": \"1k\"}], \"zones\": {}}",
-     false, URL ": media[0].size: must be an integer 0 or greater, got \"1k\""},
+     false, URL ":1:62: media[0].size: must be an integer 0 or greater, got \"1k\""},
     {HEAD "\"media\": [{\"id\": \"a\", \"url\": \"a.png\", \"sha256\": \"abc\"}], \"zones\": {}}",
-     false, URL ": media[0].sha256: must be 64 hexadecimal digits, got \"abc\""},
+     false, URL ":1:64: media[0].sha256: must be 64 hexadecimal digits, got \"abc\""},
     {HEAD "\"media\": [{\"id\": \"a\", \"url\": \"a.png\", \"sha256\":"
      " \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeefg\"}], \"zones\": {}}",
-     false, URL ": media[0].sha256: must be 64 hexadecimal digits"},
+     false, URL ":1:64: media[0].sha256: must be 64 hexadecimal digits"},
 
     /* Items: types and fields every item has. */
-    {LOWER("5"), false, URL ": zones.lower.items[0]: must be an object, got 5"},
-    {LOWER("{\"title\": \"t\"}"), false, URL ": zones.lower.items[0].type: required"},
+    {LOWER("5"), false, URL ":1:46: zones.lower.items[0]: must be an object, got 5"},
+    {LOWER("{\"title\": \"t\"}"), false, URL ":1:46: zones.lower.items[0].type: required"},
     {LOWER("{\"type\": \"slideshow\"}"), false,
-     URL ": zones.lower.items[0].type: must be image, video, text, qr or notice, "
+     URL ":1:55: zones.lower.items[0].type: must be image, video, text, qr or notice, "
      "got \"slideshow\""},
     {LOWER("{\"type\": \"video\"}"), false,
-     URL ": zones.lower.items[0].media: required for video items"},
+     URL ":1:46: zones.lower.items[0].media: required for video items"},
     {UPPER("{\"type\": \"video\", \"media\": \"a\", \"play\": \"forever\"}"), false,
-     URL ": zones.upper.items[0].play: must be \"end\", \"loop\" or \"cut\", got \"forever\""},
+     URL ":1:126: zones.upper.items[0].play: must be \"end\", \"loop\" or \"cut\", got"
+     " \"forever\""},
     {UPPER("{\"type\": \"video\", \"media\": \"a\", \"volume\": 101}"), false,
-     URL ": zones.upper.items[0].volume: must be a whole number from 0 (muted) to 100"},
+     URL ":1:128: zones.upper.items[0].volume: must be a whole number from 0 (muted) to 100"},
     {UPPER("{\"type\": \"video\", \"media\": \"a\", \"volume\": 0.5}"), false,
-     URL ": zones.upper.items[0].volume: must be a whole number"},
-    {LOWER("{\"type\": 1}"), false, URL ": zones.lower.items[0].type: must be a string, got 1"},
+     URL ":1:128: zones.upper.items[0].volume: must be a whole number"},
+    {LOWER("{\"type\": 1}"), false,
+     URL ":1:55: zones.lower.items[0].type: must be a string, got 1"},
     {LOWER("{\"type\": \"text\", \"title\": \"t\", \"id\": \"\"}"), false,
-     URL ": zones.lower.items[0].id: must not be empty"},
+     URL ":1:83: zones.lower.items[0].id: must not be empty"},
     {LOWER("{\"type\": \"text\", \"title\": \"t\", \"id\": {}}"), false,
-     URL ": zones.lower.items[0].id: must be a string, got an object"},
+     URL ":1:83: zones.lower.items[0].id: must be a string, got an object"},
     {LOWER("{\"type\": \"text\", \"title\": \"t\"}, {\"type\": \"text\", \"title\": \"t\"},"
            "{\"type\": \"text\", \"title\": \"t\", \"duration\": -3}"), false,
-     URL ": zones.lower.items[2].duration: must be a number greater than 0 and at most 86400,"
-     " got -3\n"},
+     URL ":1:152: zones.lower.items[2].duration: must be a number greater than 0 and at most"
+     " 86400, got -3\n"},
     {LOWER("{\"type\": \"text\", \"title\": \"t\", \"duration\": 0}"), false,
-     URL ": zones.lower.items[0].duration: must be a number greater than 0"},
+     URL ":1:89: zones.lower.items[0].duration: must be a number greater than 0"},
     {LOWER("{\"type\": \"text\", \"title\": \"t\", \"duration\": 86400.5}"), false,
      "zones.lower.items[0].duration: must be a number greater than 0 and at most 86400,"
      " got 86400.5"},
@@ -370,48 +378,50 @@ static const struct parse_case parse_cases[] = {
      "zones.lower.items[0].duration: must be a number greater than 0 and at most 86400,"
      " got \"10\""},
     {LOWER("{\"type\": \"text\", \"title\": \"t\", \"fit\": \"stretch\"}"), false,
-     URL ": zones.lower.items[0].fit: must be \"fit\" or \"fill\", got \"stretch\""},
+     URL ":1:84: zones.lower.items[0].fit: must be \"fit\" or \"fill\", got \"stretch\""},
     {LOWER("{\"type\": \"text\", \"title\": \"t\", \"fg\": \"red\"}"), false,
-     URL ": zones.lower.items[0].fg: must be a colour written #RRGGBB or #RRGGBBAA, got \"red\""},
+     URL ":1:83: zones.lower.items[0].fg: must be a colour written #RRGGBB or #RRGGBBAA, got"
+     " \"red\""},
     {LOWER("{\"type\": \"text\", \"title\": \"t\", \"bg\": \"#12345\"}"), false,
-     URL ": zones.lower.items[0].bg: must be a colour"},
+     URL ":1:83: zones.lower.items[0].bg: must be a colour"},
     {LOWER("{\"type\": \"text\", \"title\": \"t\", \"bg\": \"#1234567\"}"), false,
-     URL ": zones.lower.items[0].bg: must be a colour"},
+     URL ":1:83: zones.lower.items[0].bg: must be a colour"},
     {LOWER("{\"type\": \"text\", \"title\": \"t\", \"bg\": \"#12345g\"}"), false,
-     URL ": zones.lower.items[0].bg: must be a colour"},
+     URL ":1:83: zones.lower.items[0].bg: must be a colour"},
     {LOWER("{\"type\": \"text\", \"title\": \"t\", \"bg\": \"123456\"}"), false,
-     URL ": zones.lower.items[0].bg: must be a colour"},
+     URL ":1:83: zones.lower.items[0].bg: must be a colour"},
     {LOWER("{\"type\": \"text\", \"title\": \"t\", \"bg\": 1193046}"), false,
-     URL ": zones.lower.items[0].bg: must be a string, got 1193046"},
+     URL ":1:83: zones.lower.items[0].bg: must be a string, got 1193046"},
 
     /* Items: what each type needs. */
     {UPPER("{\"type\": \"image\"}"), false,
-     URL ": zones.upper.items[0].media: required for image items"},
+     URL ":1:86: zones.upper.items[0].media: required for image items"},
     {UPPER("{\"type\": \"image\", \"media\": \"b\"}"), false,
-     URL ": zones.upper.items[0].media: no entry in \"media\" has the id \"b\""},
+     URL ":1:113: zones.upper.items[0].media: no entry in \"media\" has the id \"b\""},
     {UPPER("{\"type\": \"image\", \"media\": 0}"), false,
-     URL ": zones.upper.items[0].media: must be a string, got 0"},
+     URL ":1:113: zones.upper.items[0].media: must be a string, got 0"},
     {LOWER("{\"type\": \"text\"}"), false,
-     URL ": zones.lower.items[0]: text items need a non-empty \"title\" or \"body\""},
+     URL ":1:46: zones.lower.items[0]: text items need a non-empty \"title\" or \"body\""},
     {LOWER("{\"type\": \"text\", \"title\": \"\", \"body\": \"\"}"), false,
-     URL ": zones.lower.items[0]: text items need a non-empty"},
+     URL ":1:46: zones.lower.items[0]: text items need a non-empty"},
     {LOWER("{\"type\": \"text\", \"title\": true}"), false,
-     URL ": zones.lower.items[0].title: must be a string, got true"},
+     URL ":1:72: zones.lower.items[0].title: must be a string, got true"},
     {LOWER("{\"type\": \"text\", \"body\": null}"), false,
-     URL ": zones.lower.items[0].body: must be a string, got null"},
-    {LOWER("{\"type\": \"qr\"}"), false, URL ": zones.lower.items[0].qr: required for qr items"},
+     URL ":1:71: zones.lower.items[0].body: must be a string, got null"},
+    {LOWER("{\"type\": \"qr\"}"), false,
+     URL ":1:46: zones.lower.items[0].qr: required for qr items"},
     {LOWER("{\"type\": \"qr\", \"qr\": \"\"}"), false,
-     URL ": zones.lower.items[0].qr: must not be empty"},
+     URL ":1:67: zones.lower.items[0].qr: must not be empty"},
     {LOWER("{\"type\": \"qr\", \"qr\": \"x\", \"caption\": []}"), false,
-     URL ": zones.lower.items[0].caption: must be a string, got an array"},
+     URL ":1:83: zones.lower.items[0].caption: must be a string, got an array"},
     {LOWER("{\"type\": \"notice\", \"title\": \"t\"}"), false,
-     URL ": zones.lower.items[0].qr: required for notice items"},
+     URL ":1:46: zones.lower.items[0].qr: required for notice items"},
     {LOWER("{\"type\": \"notice\", \"qr\": \"x\"}"), false,
-     URL ": zones.lower.items[0]: notice items need a non-empty \"title\" or \"body\""},
+     URL ":1:46: zones.lower.items[0]: notice items need a non-empty \"title\" or \"body\""},
 
     /* Odd keys are quoted in paths so the message stays one clear line. */
     {"{\"version\": 1, \"zones\": {\"a.b\\nc\": {}}}", false,
-     URL ": zones[\"a.b\\nc\"]: unknown zone"},
+     URL ":1:36: zones[\"a.b\\nc\"]: unknown zone"},
 };
 
 /* Every line of ERRORS starts with the URL. */
@@ -424,6 +434,42 @@ static bool lines_start_with_url(const char *errors)
         if (!end)
             return false;
         line = end + 1;
+    }
+    return true;
+}
+
+/* The byte offset of LINE:COL in TEXT, columns counted in characters;
+ * -1 when TEXT has no such place. */
+static long offset_of(const char *text, int line, int col)
+{
+    int l = 1, c = 1;
+    for (long i = 0; text[i]; i++) {
+        if (l == line && c == col)
+            return i;
+        if (text[i] == '\n') {
+            l++;
+            c = 1;
+        } else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+            c++;
+        }
+    }
+    return -1;
+}
+
+/* Whether every "URL:LINE:COL: " in ERRORS, syntax errors aside, names a
+ * place in TEXT where a JSON value starts: the bad value, or the object a
+ * required member is missing from. */
+static bool positions_start_values(const char *text, const char *errors)
+{
+    for (const char *at = errors; (at = strstr(at, URL ":")); at++) {
+        int line, col, n = 0;
+        if (sscanf(at + strlen(URL), ":%d:%d: %n", &line, &col, &n) != 2 || n == 0)
+            continue;
+        if (strncmp(at + strlen(URL) + n, "syntax error", 12) == 0)
+            continue;
+        long i = offset_of(text, line, col);
+        if (i < 0 || !strchr("{[\"-0123456789tfn", text[i]))
+            return false;
     }
     return true;
 }
@@ -441,7 +487,83 @@ static void run_parse_case(size_t index, const struct parse_case *c)
               index, c->want, errors);
         CHECK(lines_start_with_url(errors), "case %zu: line without URL in:\n%s",
               index, errors);
+        /* The BOM case is valid, so offsets match the text as given. */
+        CHECK(positions_start_values(c->json, errors),
+              "case %zu: a line:column that is no value in:\n%s", index, errors);
     }
+    manifest_unref(m);
+    free(errors);
+}
+
+/* The line and column (in characters) where NEEDLE first occurs in TEXT. */
+static void position_of(const char *text, const char *needle, int *line, int *col)
+{
+    const char *end = strstr(text, needle);
+    *line = 1;
+    *col = 1;
+    for (const char *at = text; end && at < end; at++) {
+        if (*at == '\n') {
+            (*line)++;
+            *col = 1;
+        } else if (((unsigned char)*at & 0xc0) != 0x80) {
+            (*col)++;
+        }
+    }
+}
+
+/* Problems deep in a manifest laid out on many lines point at the value
+ * at fault, or at the object a required member is missing from. */
+static void test_positions(void)
+{
+    static const char text[] =
+        "{\n"
+        "  \"version\": 3,\n"
+        "  \"media\": [\n"
+        "    {\"id\": \"a\", \"url\": \"a.png\"},\n"
+        "    {\"id\": \"b\", \"url\": \"b.png\", \"size\": -5}\n"
+        "  ],\n"
+        "  \"zones\": {\n"
+        "    \"upper\": {\"items\": [\n"
+        "      {\"type\": \"image\", \"media\": \"a\"},\n"
+        "      {\"type\": \"image\", \"media\": \"b\"},\n"
+        "      {\"type\": \"image\", \"media\": \"a\", \"duration\": 4},\n"
+        "      {\"type\": \"image\", \"media\": \"b\",\n"
+        "       \"when\": {\"days\": [\"mon\", 7],\n"
+        "                \"times\": [{\"from\": \"07:00\", \"to\": \"25:00\"}]},\n"
+        "       \"where\": {\"include\": {\"building\": \"3\"}}}\n"
+        "    ]},\n"
+        "    \"lower\": {\"items\": [{\"type\": \"text\", \"title\": \"\xe9\x80\x9a\xe7\x9f\xa5\","
+        " \"fg\": \"red\"}],\n"
+        "              \"playlists\": [{\"id\": \"p\", \"items\": []},\n"
+        "                            {\"priority\": 2, \"items\": [{\"type\": \"qr\"}]}]}\n"
+        "  }\n"
+        "}\n";
+    static const struct {
+        const char *needle; /* where the problem is: its first occurrence */
+        const char *what;
+    } cases[] = {
+        {"-5}", "media[1].size: must be an integer 0 or greater, got -5"},
+        {"7]", "zones.upper.items[3].when.days[1]: must be one of mon, tue, wed, thu, fri,"
+               " sat, sun, got 7"},
+        {"\"25:00\"", "zones.upper.items[3].when.times[0].to: must be a time written HH:MM"},
+        {"\"3\"}}}", "zones.upper.items[3].where.include.building: must be an array of"
+                     " strings"},
+        {"\"red\"", "zones.lower.items[0].fg: must be a colour written #RRGGBB"},
+        {"{\"id\": \"p\"", "zones.lower.playlists[0].priority: must be a whole number from"
+                           " 1 to 1000"},
+        {"{\"type\": \"qr\"}", "zones.lower.playlists[1].items[0].qr: required for qr items"},
+    };
+    char *errors = NULL;
+    struct manifest *m = parse(text, strlen(text), &errors);
+    CHECK(m == NULL, "accepted");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int line, col;
+        position_of(text, cases[i].needle, &line, &col);
+        char want[256];
+        snprintf(want, sizeof(want), "%s:%d:%d: %s", URL, line, col, cases[i].what);
+        CHECK(strstr(errors, want), "want \"%s\" in:\n%s", want, errors);
+    }
+    CHECK(count(errors, "\n") == sizeof(cases) / sizeof(cases[0]), "errors:\n%s", errors);
     manifest_unref(m);
     free(errors);
 }
@@ -453,13 +575,14 @@ static void test_all_problems(void)
         "{\"version\": -2, \"zones\": {\"upper\": {\"items\": [{\"type\": \"image\"},"
         " {\"type\": \"text\", \"duration\": 0}]}, \"side\": {}}}";
     static const char want[] =
-        URL ": version: must be an integer 0 or greater, got -2\n"
-        URL ": zones.side: unknown zone; the zones are \"upper\" and \"lower\"\n"
-        URL ": zones.upper.items[0].media: required for image items: the id of an entry in"
-        " \"media\"\n"
-        URL ": zones.upper.items[1].duration: must be a number greater than 0 and at most"
-        " 86400, got 0\n"
-        URL ": zones.upper.items[1]: text items need a non-empty \"title\" or \"body\"\n";
+        URL ":1:13: version: must be an integer 0 or greater, got -2\n"
+        URL ":1:109: zones.side: unknown zone; the zones are \"upper\" and \"lower\"\n"
+        URL ":1:47: zones.upper.items[0].media: required for image items: the id of an entry"
+        " in \"media\"\n"
+        URL ":1:95: zones.upper.items[1].duration: must be a number greater than 0 and at"
+        " most 86400, got 0\n"
+        URL ":1:66: zones.upper.items[1]: text items need a non-empty \"title\" or"
+        " \"body\"\n";
     char *errors = NULL;
     struct manifest *m = parse(text, strlen(text), &errors);
     CHECK(m == NULL, "accepted");
@@ -852,6 +975,7 @@ int main(void)
     for (size_t i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++)
         run_parse_case(i, &parse_cases[i]);
     test_all_problems();
+    test_positions();
     test_lengths();
     test_edges();
     test_resolve();

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "player/jcheck.h"
 #include "player/schedule.h"
 #include "tests/check.h"
 
@@ -908,6 +909,90 @@ static void test_errors(void)
     schedule_rules_finish(&copy);
 }
 
+/* The line and column (in characters) where NEEDLE first occurs in TEXT. */
+static void position_of(const char *text, const char *needle, int *line, int *col)
+{
+    const char *end = strstr(text, needle);
+    *line = 1;
+    *col = 1;
+    for (const char *at = text; end && at < end; at++) {
+        if (*at == '\n') {
+            (*line)++;
+            *col = 1;
+        } else if (((unsigned char)*at & 0xc0) != 0x80) {
+            (*col)++;
+        }
+    }
+}
+
+/* Read from a whole document, problems in rules say line and column: the
+ * bad value's, or the object's when a required member is missing. */
+static void test_error_positions(void)
+{
+    static const char text[] =
+        "{\"zones\": {\"upper\": {\"items\": [\n"
+        "  {}, {}, {\"when\": {\"days\": [\"sun\"]}},\n"
+        "  {\"when\": {\"days\": [\"sat\", 7],\n"
+        "            \"dates\": {\"from\": \"2026-13-01\"},\n"
+        "            \"times\": [{\"from\": \"07:00\"}], \"tims\": []},\n"
+        "   \"where\": {\"include\": {\"\xe6\xa5\xbc\": [3], \"\": [\"x\"]},\n"
+        "             \"exclude\": \"unit\"}}\n"
+        "]}}}\n";
+    static const struct {
+        const char *needle; /* where the problem is: its first occurrence */
+        const char *what;
+    } cases[] = {
+        {"7]", "zones.upper.items[3].when.days[1]: must be one of mon, tue, wed, thu, fri,"
+               " sat, sun, got 7"},
+        {"\"2026-13-01\"", "zones.upper.items[3].when.dates.from: has no such month"},
+        {"{\"from\": \"07:00\"}", "zones.upper.items[3].when.times[0].to: required"},
+        {"3]", "zones.upper.items[3].where.include.\xe6\xa5\xbc[0]: must be a string"
+               " (write \"3\", not 3), got 3"},
+        {"[\"x\"]", "zones.upper.items[3].where.include[\"\"]: a tag name must not be empty"},
+        {"\"unit\"", "zones.upper.items[3].where.exclude: must be an object such as"},
+    };
+    char *out = NULL;
+    size_t len = 0;
+    FILE *err = open_memstream(&out, &len);
+    json_t *root = json_loads(text, 0, NULL);
+    CHECK(err && root, "the test's document");
+    if (!err || !root)
+        return;
+    struct jcheck c;
+    jcheck_init(&c, "m.json", text, strlen(text), err);
+    jcheck_enter_key(&c, "zones");
+    jcheck_enter_key(&c, "upper");
+    jcheck_enter_key(&c, "items");
+    jcheck_enter_index(&c, 3);
+    json_t *item = json_array_get(json_object_get(json_object_get(
+        json_object_get(root, "zones"), "upper"), "items"), 3);
+    struct schedule_rules r;
+    CHECK(!schedule_rules_check(&c, item, &r), "bad rules accepted");
+    fclose(err);
+    CHECK(c.n_errors == (int)(sizeof(cases) / sizeof(cases[0])), "%d errors:\n%s",
+          c.n_errors, out);
+    CHECK(c.n_warned == 1, "\"tims\": %d warnings", c.n_warned);
+    CHECK(c.depth == 4, "the checker is back at items[3]: depth %d", c.depth);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int line, col;
+        position_of(text, cases[i].needle, &line, &col);
+        char want[256];
+        snprintf(want, sizeof(want), "m.json:%d:%d: %s", line, col, cases[i].what);
+        CHECK(strstr(out, want), "want \"%s\" in:\n%s", want, out);
+    }
+    free(out);
+
+    /* Where the warning about "tims" points: at its value. */
+    jcheck_enter_key(&c, "when");
+    char where[256];
+    int line, col;
+    position_of(text, "[]}", &line, &col);
+    char want[64];
+    snprintf(want, sizeof(want), "m.json:%d:%d: zones.upper.items[3].when.tims", line, col);
+    CHECK_STR(jcheck_where(&c, "tims", where, sizeof(where)), want);
+    json_decref(root);
+}
+
 int main(void)
 {
     test_active();
@@ -921,5 +1006,6 @@ int main(void)
     test_timestamps();
     test_timezone();
     test_errors();
+    test_error_positions();
     return check_finish();
 }

@@ -1,5 +1,5 @@
-"""A bad schedule manifest is reported clearly (file and line:column, or the
-JSON path of the bad field) and the terminal keeps running on its fallback
+"""A bad schedule manifest is reported clearly (file, line:column and, past
+the syntax, the JSON path of the bad field) and the terminal keeps running on its fallback
 screen instead of crashing or going black."""
 
 import json
@@ -39,6 +39,13 @@ def expect_error(res, pattern, what):
     return hits
 
 
+def position(text, needle):
+    """The line and column (1-based, in characters) where NEEDLE first
+    occurs in TEXT, as the player reports places in a manifest."""
+    before = text[:text.index(needle)]
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+
+
 def good_manifest():
     return manifest(upper=[image_item("red", "red")], lower=[image_item("red2", "red")],
                     media=[("red", "media/red.png")])
@@ -58,9 +65,12 @@ def syntax_error_names_line_and_column(exe):
 def wrong_type_names_the_field(exe):
     m = good_manifest()
     m["zones"]["upper"]["items"][0]["duration"] = "ten"
-    res = run_bad(exe, "type", json.dumps(m, indent=2))
-    expect_error(res, re.escape("zones.upper.items[0].duration"),
-                 "duration given as a string")
+    text = json.dumps(m, indent=2)
+    res = run_bad(exe, "type", text)
+    line, col = position(text, '"ten"')
+    expect_error(res, re.escape(f"manifest.json:{line}:{col}: zones.upper.items[0].duration: "
+                                'must be a number greater than 0 and at most 86400, got "ten"'),
+                 "duration given as a string, with the line and column of the value")
 
 
 @suite.test
@@ -85,8 +95,12 @@ def bad_colour_is_named(exe):
     m = good_manifest()
     m["zones"]["lower"]["items"] = [{"id": "t", "type": "text", "title": "x",
                                      "bg": "#12345g"}]
-    res = run_bad(exe, "colour", json.dumps(m, indent=2))
-    expect_error(res, re.escape("zones.lower.items[0].bg"), "colour '#12345g'")
+    text = json.dumps(m, indent=2)
+    res = run_bad(exe, "colour", text)
+    line, col = position(text, '"#12345g"')
+    expect_error(res, re.escape(f"manifest.json:{line}:{col}: zones.lower.items[0].bg: "
+                                "must be a colour"),
+                 "colour '#12345g', with the line and column of the value")
 
 
 @suite.test

@@ -148,7 +148,8 @@ def dayparting_follows_the_device_time_zone(exe):
         expect_seen(frames, "upper", {"green", "blue", "white"}, what)
         expect_seen(frames, "lower", {"cyan", "grey"}, what)
         typo = [ln for ln in res.log_lines("warn")
-                if "zones.lower.items[3].when.tims: unknown key" in ln]
+                if re.search(r"\.json:\d+:\d+: zones\.lower\.items\[3\]\.when\.tims: "
+                             r"unknown key", ln)]
         check(len(typo) == 1, "the misspelt key should be logged once, with where it is:\n    "
               + "\n    ".join(res.log_lines("warn")))
 
