@@ -39,10 +39,6 @@
 /* Frame interval during a cross-fade, seconds: about 60 frames a second. */
 #define FADE_FRAME_S 0.016
 
-/* While a video is being opened the zone looks at it this often, seconds;
- * opening takes tens of milliseconds and happens while another item plays. */
-#define OPENING_POLL_S 0.02
-
 /* The next video of a zone is opened this long (seconds) before the
  * current item ends: long enough to open a file and decode its first
  * frame on a busy board, short enough that two decoders rarely run side
@@ -112,6 +108,7 @@ struct zone {
     double fade_start;
 
     SDL_Texture *fallback;  /* prepared once, shown when nothing else can be */
+    bool fallback_spared;   /* given back while a video plays (see below) */
 
     /* An insert plays now: the rotation's item waits aside (SAVED) and
      * comes back where it was once the insert has played INSERT_LEFT more
@@ -388,6 +385,33 @@ static void show_fallback(struct zone *z, double now)
     log_info("%s: nothing playable; showing the fallback", manifest_zone_name(z->id));
 }
 
+/*
+ * Whether the zone can do without its fallback picture, a zone-sized
+ * texture (8 MB at 1080p), for now. While a video of the rotation plays it
+ * cannot be needed at once: a next item that fails leaves the video up.
+ * Only a schedule that drops the video (which makes it stale) or the end
+ * of an insert can leave the zone with nothing else to show.
+ */
+static bool fallback_sparable(const struct zone *z)
+{
+    return z->video && !z->stale && !z->insert_on && !z->fade_from;
+}
+
+/* Gives the fallback back while it can be spared, and asks the loader for
+ * it again as soon as it cannot; until it comes, the video stays up. */
+static void spare_fallback(struct zone *z)
+{
+    if (fallback_sparable(z)) {
+        if (z->fallback)
+            SDL_DestroyTexture(z->fallback);
+        z->fallback = NULL;
+        z->fallback_spared = true;
+    } else if (z->fallback_spared) {
+        z->fallback_spared = false;
+        zone_submit(z, LOADER_FALLBACK, 0);
+    }
+}
+
 static void item_failed(struct zone *z, size_t i, const char *why, double now)
 {
     if (z->next_is_insert) {
@@ -529,6 +553,13 @@ static void zone_switch(struct zone *z, double now)
 static void zone_receive(struct zone *z, struct loader_result *res, double now)
 {
     if (res->job.kind == LOADER_FALLBACK) {
+        /* A new schedule's fallback while a video plays: asked for again
+         * once the zone may need it. */
+        if (fallback_sparable(z)) {
+            spare_fallback(z);
+            loader_result_finish(res);
+            return;
+        }
         SDL_Texture **one = res->ok ? upload(z, &res->content) : NULL;
         if (one) {
             if (z->fade_from == z->fallback)
@@ -570,6 +601,9 @@ static void open_video(struct zone *z, size_t index)
         .gain = item->volume / 100.0,
         .loop = item->play == PLAY_LOOP,
         .hwdec = z->p->cfg->video_hwdec,
+        /* The loop sleeps until the first frame is decoded, not a poll
+         * interval longer. */
+        .wake_event = z->p->wake_event,
     };
     z->next_item = index;
     z->busy = true;
@@ -586,7 +620,9 @@ static void open_video(struct zone *z, size_t index)
     }
 }
 
-/* Follows a video being opened: ready to switch to, or failed. */
+/* Follows a video being opened: ready to switch to, or failed. The video
+ * wakes the loop when either happens; until then only the time limit is
+ * due. */
 static double watch_opening(struct zone *z, double now)
 {
     if (!z->next_video || z->has_ready)
@@ -595,7 +631,7 @@ static double watch_opening(struct zone *z, double now)
     switch (video_state(z->next_video, why, sizeof(why))) {
     case VIDEO_OPENING:
         if (now - z->next_opened < VIDEO_OPEN_TIMEOUT_S)
-            return now + OPENING_POLL_S;
+            return z->next_opened + VIDEO_OPEN_TIMEOUT_S;
         snprintf(why, sizeof(why), "still not open after %.0f s (a stalled read?)",
                  VIDEO_OPEN_TIMEOUT_S);
         break;
@@ -725,6 +761,7 @@ static void zone_cover(struct zone *z, bool covered, double now)
 static double zone_tick(struct zone *z, double now)
 {
     double wake = watch_opening(z, now);
+    spare_fallback(z);
     if (z->suspended)
         return wake;
     bool showing = z->n_pages > 0 || z->video || z->on_fallback;
@@ -1248,12 +1285,6 @@ static void check_time(struct player *p, double now)
 }
 
 
-/*
- * Moves the zone onto the schedule just adopted. The item on screen stays
- * if the new schedule still has it unchanged; otherwise it is replaced as
- * soon as the next item is ready (or by the fallback), never after its
- * slot. What was being prepared from the old schedule is dropped.
- */
 /* Forgets what was being prepared to come next; a loader job still out
  * comes back stale and is dropped by its ticket. */
 static void zone_drop_next(struct zone *z)
@@ -1268,6 +1299,12 @@ static void zone_drop_next(struct zone *z)
     z->next_is_insert = false;
 }
 
+/*
+ * Moves the zone onto the schedule just adopted. The item on screen stays
+ * if the new schedule still has it unchanged; otherwise it is replaced as
+ * soon as the next item is ready (or by the fallback), never after its
+ * slot. What was being prepared from the old schedule is dropped.
+ */
 static void zone_adopt(struct zone *z, double now)
 {
     zone_drop_next(z);

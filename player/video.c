@@ -17,10 +17,23 @@
 
 #include "player/log.h"
 
-/* Decoded frames waiting to be shown. Four 1080p frames are 12 MB and
- * about 130 ms at 30 fps: enough to absorb a slow frame, small enough for
- * a board with 1 GB. */
-#define QUEUE_FRAMES 4
+/* Decoded frames waiting to be shown: 3 MB each at 1080p. Two are 67 ms
+ * at 30 fps; with the frames the decoder's threads have in hand behind
+ * them, that absorbs a slow frame at 1080p and in two zones, and each
+ * frame more is memory the picture never needed. */
+#define QUEUE_FRAMES 2
+
+/* Decoder threads at most. FFmpeg's own choice is one more than the
+ * cores, and every frame thread holds pictures of its own; one a core
+ * decodes 1080p H.264 several times faster than it plays. */
+#define MAX_DECODER_THREADS 4
+
+/* A frame due within this long (seconds; half a frame at most) is shown
+ * at once when the screen is drawn anyway. Two zones whose frames fall out
+ * of step then share one drawing instead of costing one each, and drawing
+ * is most of what video costs; it is less early than a 60 Hz screen's
+ * refresh would round it. */
+#define PRESENT_AHEAD_MAX_S 0.02
 
 /* A read that makes no progress for this long (seconds) is abandoned:
  * a dead network share must not hold a zone forever. */
@@ -40,6 +53,7 @@ struct video {
     SDL_cond *cond;
 
     char *path, *id, *hwdec;
+    uint32_t wake_event;
     struct audio *audio;
     double gain;
     bool loop;
@@ -144,6 +158,18 @@ static bool aborted(struct video *v)
     return SDL_AtomicGet(&v->abort) != 0;
 }
 
+/* Tells the owner's loop that the video is READY or FAILED, so that it
+ * need not keep looking. Called with LOCK held: video_destroy takes it to
+ * set ABORT, so nothing is pushed once the owner has let go (and may have
+ * shut SDL down). */
+static void wake_owner(struct video *v)
+{
+    if (!v->wake_event || aborted(v))
+        return;
+    SDL_Event ev = {.type = v->wake_event};
+    SDL_PushEvent(&ev);
+}
+
 static int interrupt_cb(void *data)
 {
     struct video *v = data;
@@ -156,6 +182,7 @@ static void set_failed(struct video *v, const char *why)
     v->state = VIDEO_FAILED;
     snprintf(v->why, sizeof(v->why), "%s", why);
     SDL_CondBroadcast(v->cond);
+    wake_owner(v);
     SDL_UnlockMutex(v->lock);
 }
 
@@ -240,6 +267,12 @@ static bool try_hwaccel(struct decoder *d, AVCodecContext *ctx, const AVCodec *c
     }
 }
 
+static int decoder_threads(void)
+{
+    int cores = SDL_GetCPUCount();
+    return cores < 1 ? 1 : cores < MAX_DECODER_THREADS ? cores : MAX_DECODER_THREADS;
+}
+
 static bool open_video_decoder(struct video *v, struct decoder *d, char *why, size_t len)
 {
     AVStream *st = d->fmt->streams[d->vidx];
@@ -279,8 +312,8 @@ static bool open_video_decoder(struct video *v, struct decoder *d, char *why, si
                 break;
         }
         /* Frame threads decode several frames at once: what lets a 2-core
-         * board keep up with 1080p. 0 lets FFmpeg count the cores. */
-        d->vctx->thread_count = 0;
+         * board keep up with 1080p. */
+        d->vctx->thread_count = decoder_threads();
         d->vctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
         d->vctx->pkt_timebase = st->time_base;
         int err = avcodec_open2(d->vctx, codec, NULL);
@@ -478,6 +511,7 @@ static void push_frame(struct video *v, AVFrame *frame, double pts)
     if (v->state == VIDEO_OPENING) {
         v->state = VIDEO_READY;
         SDL_CondBroadcast(v->cond);
+        wake_owner(v);
     }
     SDL_UnlockMutex(v->lock);
 }
@@ -652,6 +686,7 @@ static void run_decoder(struct video *v, struct decoder *d)
     if (v->state == VIDEO_OPENING) {
         v->state = VIDEO_FAILED;
         snprintf(v->why, sizeof(v->why), "no picture could be decoded");
+        wake_owner(v);
     }
     SDL_CondBroadcast(v->cond);
     SDL_UnlockMutex(v->lock);
@@ -693,6 +728,7 @@ struct video *video_create(const struct video_params *params)
     v->path = strdup(params->path);
     v->id = strdup(params->id ? params->id : params->path);
     v->hwdec = strdup(params->hwdec ? params->hwdec : "auto");
+    v->wake_event = params->wake_event;
     v->audio = params->audio;
     v->gain = params->gain;
     v->loop = params->loop;
@@ -805,9 +841,12 @@ const AVFrame *video_update(struct video *v, double now, double *next_due)
     double take_pts = 0;
 
     SDL_LockMutex(v->lock);
+    double ahead = v->paused ? 0 : fmin(v->frame_dur / 2, PRESENT_AHEAD_MAX_S);
     while (v->q_count > 0) {
         double pts = v->queue_pts[v->q_head];
-        if (pts > clock && (v->shown || take))
+        /* A frame not yet due comes only alone: the first one, or one due
+         * within AHEAD. None is ever dropped for a frame not yet due. */
+        if (pts > clock && (take || (v->shown && pts > clock + ahead)))
             break;
         /* A later frame is due too: the one taken before was late and
          * never reaches the screen. */
@@ -823,7 +862,9 @@ const AVFrame *video_update(struct video *v, double now, double *next_due)
     }
     double next = v->q_count ? v->queue_pts[v->q_head] : NAN;
     bool eof = v->eof;
-    SDL_CondBroadcast(v->cond);
+    /* Room in the queue is all the decoder waits for. */
+    if (take)
+        SDL_CondBroadcast(v->cond);
     SDL_UnlockMutex(v->lock);
 
     if (!isnan(next))

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <libavutil/frame.h>
 
@@ -27,6 +28,8 @@ struct video_params {
     double gain;         /* 0..1 of the device volume; 0 mutes */
     bool loop;           /* start over at the end */
     const char *hwdec;   /* "auto", "none", or an FFmpeg hw device type */
+    uint32_t wake_event; /* SDL event type pushed (from the decoder thread)
+                          * when the video turns READY or FAILED; 0: none */
 };
 
 enum video_state {
@@ -36,7 +39,8 @@ enum video_state {
 };
 
 /* Starts opening PARAMS->path on a thread of its own. NULL when out of
- * memory or when no thread can be started. */
+ * memory or when no thread can be started. Once READY or FAILED it pushes
+ * one PARAMS->wake_event, unless video_destroy came first. */
 struct video *video_create(const struct video_params *params);
 
 /*
@@ -55,7 +59,9 @@ void video_start(struct video *v, double now);
 /*
  * The frame to show at NOW, or NULL when the one shown last is still
  * current. The frame stays owned by the video until the next call.
- * *NEXT_DUE is when the next frame is due (monotonic seconds).
+ * *NEXT_DUE is when the next frame is due (monotonic seconds). A frame due
+ * within half a frame (20 ms at most) counts as due, so that videos called
+ * at the same moment share one drawing of the screen.
  */
 const AVFrame *video_update(struct video *v, double now, double *next_due);
 

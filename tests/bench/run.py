@@ -36,10 +36,11 @@ offscreen is there to see the difference.
 Both players get the same environment: video driver, SDL renderer
 (--renderer, default opengles2), scale quality (--scale-quality, default
 linear, which ffplay picks for itself; lianbo sets none), sound driver
-"dummy" with sound off, decoder threads left to FFmpeg's default. Nothing
-is tuned for one side only. Runs alternate which player goes first, and
-each run records how busy the rest of the machine was, because a shared
-machine drops frames that a quiet one would not.
+"dummy" with sound off. Each player picks its own decoder threads (ffplay
+FFmpeg's default, lianbo one a core) and the decode-only floor uses
+lianbo's count. Nothing is tuned for one side only. Runs alternate which
+player goes first, and each run records how busy the rest of the machine
+was, because a shared machine drops frames that a quiet one would not.
 
 Only the Python standard library is used; the tools are ffmpeg, ffplay,
 ffprobe, Xvfb, meson and a C compiler (packaging/install-deps.sh installs
