@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "net/store.h"
 #include "player/paths.h"
 
 /* Read size while hashing, bytes: large enough for an SD card to stream. */
@@ -22,9 +23,14 @@
 
 #define PART_SUFFIX ".part"
 
+/* Most hashes read from one owner's pin list: far more than any alerts
+ * document may name. */
+#define MAX_PINS 256
+
 struct cache {
     char *media_dir;
     char *partial_dir;
+    char *pins_dir;
     int64_t max_bytes;
     const atomic_bool *cancel;
 
@@ -194,9 +200,11 @@ struct cache *cache_create(const char *dir, int64_t max_bytes, const atomic_bool
     c->cancel = cancel;
     c->media_dir = join(dir, "media");
     c->partial_dir = join(dir, "partial");
-    if (!c->media_dir || !c->partial_dir)
+    c->pins_dir = join(dir, "pins");
+    if (!c->media_dir || !c->partial_dir || !c->pins_dir)
         goto fail;
-    if (!paths_mkdirs(c->media_dir) || !paths_mkdirs(c->partial_dir)) {
+    if (!paths_mkdirs(c->media_dir) || !paths_mkdirs(c->partial_dir) ||
+        !paths_mkdirs(c->pins_dir)) {
         log_error("cannot create the media cache in %s: %s", dir, strerror(errno));
         goto fail;
     }
@@ -212,6 +220,7 @@ void cache_destroy(struct cache *c)
         return;
     free(c->media_dir);
     free(c->partial_dir);
+    free(c->pins_dir);
     free(c->verified);
     free(c);
 }
@@ -397,6 +406,104 @@ static bool in_keep(const char *hash, const char *const *keep, size_t n_keep)
     return false;
 }
 
+/* ---- Pins ---- */
+
+struct pins {
+    char (*hash)[65];
+    size_t n, cap;
+};
+
+static bool valid_owner(const char *owner)
+{
+    size_t n = strlen(owner);
+    return n > 0 && n < 64 &&
+           strspn(owner, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == n;
+}
+
+static void pins_add(struct pins *p, const char *hash)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 16;
+        char(*grown)[65] = realloc(p->hash, cap * sizeof(*grown));
+        if (!grown)
+            return;
+        p->hash = grown;
+        p->cap = cap;
+    }
+    memcpy(p->hash[p->n++], hash, 65);
+}
+
+/* Adds the hashes listed in the pin file NAME of directory D. */
+static void pins_read_one(DIR *d, const char *name, struct pins *p)
+{
+    int fd = openat(dirfd(d), name, O_RDONLY | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    char line[128];
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    for (int i = 0; i < MAX_PINS && fgets(line, sizeof(line), f); i++) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (cache_valid_hash(line))
+            pins_add(p, line);
+    }
+    fclose(f);
+}
+
+/* Every owner's pins, read afresh each time: another cache object on the
+ * same directory (another thread) may have changed them. */
+static void pins_read(const struct cache *c, struct pins *p)
+{
+    *p = (struct pins){0};
+    DIR *d = opendir(c->pins_dir);
+    struct dirent *de;
+    if (!d)
+        return;
+    while ((de = readdir(d))) {
+        if (valid_owner(de->d_name))
+            pins_read_one(d, de->d_name, p);
+    }
+    closedir(d);
+}
+
+static bool pinned(const struct pins *p, const char *hash)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        if (strcmp(p->hash[i], hash) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool cache_pin(struct cache *c, const char *owner, const char *const *hashes, size_t n)
+{
+    if (!valid_owner(owner)) {
+        log_error("cannot pin media for \"%s\": not a usable file name", owner);
+        return false;
+    }
+    char *text = calloc(n ? n : 1, 65);
+    size_t len = 0;
+    if (!text) {
+        log_error("out of memory pinning media for %s", owner);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!cache_valid_hash(hashes[i]))
+            continue;
+        memcpy(text + len, hashes[i], 64);
+        text[len + 64] = '\n';
+        len += 65;
+    }
+    bool ok = store_write_atomic(c->pins_dir, owner, text, len);
+    if (!ok)
+        log_error("cannot write the media kept for %s in %s: %s", owner, c->pins_dir,
+                  strerror(errno));
+    free(text);
+    return ok;
+}
+
 /* Appends the cache's own files in DIR to *LIST. Other names are left
  * alone: they are not ours to delete. */
 static void list_dir(const char *dir, bool partial, struct entry **list, size_t *n,
@@ -462,11 +569,14 @@ static void remove_entry(struct cache *c, const struct entry *e, const char *why
 void cache_collect(struct cache *c, const char *const *keep, size_t n_keep)
 {
     size_t n;
+    struct pins pins;
     struct entry *list = list_all(c, &n);
+    pins_read(c, &pins);
     for (size_t i = 0; i < n; i++) {
-        if (!in_keep(list[i].hash, keep, n_keep))
+        if (!in_keep(list[i].hash, keep, n_keep) && !pinned(&pins, list[i].hash))
             remove_entry(c, &list[i], "the schedule no longer uses it");
     }
+    free(pins.hash);
     free(list);
 }
 
@@ -503,17 +613,20 @@ bool cache_make_room(struct cache *c, const char *const *keep, size_t n_keep, in
 
     if (c->max_bytes == 0)
         return true;
+    struct pins pins;
     struct entry *list = list_all(c, &n);
+    pins_read(c, &pins);
     for (size_t i = 0; i < n; i++)
         total += list[i].bytes;
     qsort(list, n, sizeof(*list), entry_order);
     for (size_t i = 0; i < n && total + need > c->max_bytes; i++) {
-        if (in_keep(list[i].hash, keep, n_keep))
+        if (in_keep(list[i].hash, keep, n_keep) || pinned(&pins, list[i].hash))
             continue;
         remove_entry(c, &list[i], "making room under cache.max_mb");
         total -= list[i].bytes;
     }
     ok = total + need <= c->max_bytes;
+    free(pins.hash);
     free(list);
     return ok;
 }

@@ -3,13 +3,18 @@
  *
  *     DIR/media/<sha256>          a file checked against its size and hash
  *     DIR/partial/<sha256>.part   a download in progress, resumable
+ *     DIR/pins/<owner>            hashes kept for something besides the
+ *                                 schedule (the alerts' own media)
  *
  * A file is in media/ only once it matched the size and SHA-256 the
  * manifest gives; it gets there by fsync, rename and an fsync of the
  * directory, so a power cut at any moment leaves either no file or a good
  * one. The same content used twice, or under another name, is stored once.
  *
- * Not thread-safe: the network thread alone uses a cache.
+ * Not thread-safe: one thread uses a cache object. The schedule's sync and
+ * the alerts feed each open their own on the same directory; files are
+ * named by content and moved in by rename, and pins keep each one's files
+ * safe from the other's collection.
  */
 #ifndef LIANBO_CACHE_H
 #define LIANBO_CACHE_H
@@ -83,13 +88,22 @@ enum cache_result cache_partial_commit(struct cache *c, int fd, const char *sha2
                                        int64_t size, char *why, size_t why_len);
 
 /*
- * Deletes every stored and partial file whose hash is not among the N_KEEP
- * in KEEP: run once a new schedule is playing.
+ * Replaces OWNER's pins (a file name: letters, digits, '-' and '_') with
+ * the N hashes in HASHES. A pinned file is never collected or evicted, by
+ * this cache object or any other on the same directory, also after a
+ * restart, until its owner pins other hashes. False with the reason
+ * logged when the list cannot be written.
+ */
+bool cache_pin(struct cache *c, const char *owner, const char *const *hashes, size_t n);
+
+/*
+ * Deletes every stored and partial file whose hash is neither among the
+ * N_KEEP in KEEP nor pinned: run once a new schedule is playing.
  */
 void cache_collect(struct cache *c, const char *const *keep, size_t n_keep);
 
 /*
- * Evicts files not in KEEP, least recently used first, until NEED more
+ * Evicts files neither in KEEP nor pinned, least recently used first, until NEED more
  * bytes fit under the cap. False when they cannot: the files in KEEP alone
  * are too many. Always true without a cap.
  */

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -10,10 +11,30 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net/cache.h"
 #include "net/fetch.h"
 #include "net/source.h"
 #include "net/store.h"
 #include "player/log.h"
+
+/* Files one document may name, at most. */
+#define MAX_FILES 64
+
+/* A failed download is tried again after this long, seconds, doubled
+ * each time up to FILE_RETRY_MAX_S: a broken link costs the server one
+ * request every few minutes, not one every poll. */
+#define FILE_RETRY_FIRST_S 5.0
+#define FILE_RETRY_MAX_S 300.0
+
+struct download {
+    char *request_url;
+    char sha256[65];
+    int64_t size;
+    char *what;
+    bool done;            /* verified in the cache */
+    unsigned failures;    /* in a row */
+    double retry_at;      /* monotonic seconds */
+};
 
 struct feed {
     struct feed_params p;
@@ -29,7 +50,12 @@ struct feed {
 
     char *etag, *last_modified;
     char *last_text;        /* the document in use, to skip republishing it */
+    size_t last_len;
     bool failing;           /* the last poll failed: log the recovery */
+
+    struct cache *cache;    /* for the files documents name; NULL: none */
+    struct download *downloads;
+    size_t n_downloads;
 };
 
 static double mono_now(void)
@@ -65,10 +91,85 @@ static void log_lines(enum log_level level, const char *text)
     }
 }
 
+static void downloads_clear(struct download *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(list[i].request_url);
+        free(list[i].what);
+    }
+    free(list);
+}
+
+/* The download of FILE as planned before, if it was: its state goes on
+ * across versions of the document. */
+static struct download *planned(struct feed *f, const struct feed_file *file)
+{
+    for (size_t i = 0; i < f->n_downloads; i++) {
+        struct download *d = &f->downloads[i];
+        if (strcmp(d->sha256, file->sha256) == 0 && d->size == file->size &&
+            d->request_url && strcmp(d->what, file->what) == 0)
+            return d;
+    }
+    return NULL;
+}
+
+static void plan_one(struct feed *f, const struct feed_file *file, struct download *d)
+{
+    char why[512];
+    struct download *old = planned(f, file);
+    if (old) {
+        *d = *old;
+        *old = (struct download){0};
+        return;
+    }
+    *d = (struct download){.size = file->size, .what = strdup(file->what)};
+    snprintf(d->sha256, sizeof(d->sha256), "%s", file->sha256);
+    d->request_url = source_http_url(f->url, file->url, why, sizeof(why));
+    if (!d->request_url) {
+        log_warn("%s: the media of %s cannot be downloaded from \"%s\": %s", f->name,
+                 file->what, file->url, why);
+        d->done = true;
+    }
+}
+
+/*
+ * Works out what OBJ needs downloaded, pins it in the cache, and fills in
+ * the path of each file already there, before OBJ is handed over.
+ */
+static void plan_files(struct feed *f, void *obj)
+{
+    struct feed_file files[MAX_FILES];
+    if (!f->p.files || !f->cache)
+        return;
+    size_t n = f->p.files(obj, files, MAX_FILES);
+    struct download *list = calloc(n ? n : 1, sizeof(*list));
+    const char *hashes[MAX_FILES];
+    if (!list) {
+        log_error("%s: out of memory planning downloads", f->name);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        plan_one(f, &files[i], &list[i]);
+        hashes[i] = files[i].sha256;
+    }
+    downloads_clear(f->downloads, f->n_downloads);
+    f->downloads = list;
+    f->n_downloads = n;
+    /* Pinned before any download starts, so that the schedule's cache
+     * collection never takes a file, or half of one, that is coming. */
+    cache_pin(f->cache, f->name, hashes, n);
+    for (size_t i = 0; i < n; i++) {
+        char *path = cache_find(f->cache, files[i].sha256, files[i].size, true);
+        list[i].done = list[i].done || path != NULL;
+        free(*files[i].path);
+        *files[i].path = path;
+    }
+}
+
 /* Parses TEXT; publishes it when valid and new. True when valid. */
 static bool take(struct feed *f, const char *text, size_t len, bool store)
 {
-    if (f->last_text && strlen(f->last_text) == len && memcmp(f->last_text, text, len) == 0)
+    if (f->last_text && f->last_len == len && memcmp(f->last_text, text, len) == 0)
         return true;
     char *errors = NULL;
     size_t errors_len = 0;
@@ -84,12 +185,92 @@ static bool take(struct feed *f, const char *text, size_t len, bool store)
     }
     free(errors);
     free(f->last_text);
-    f->last_text = strndup(text, len);
+    f->last_text = malloc(len + 1);
+    f->last_len = f->last_text ? len : 0;
+    if (f->last_text) {
+        memcpy(f->last_text, text, len);
+        f->last_text[len] = '\0';
+    }
     if (store && !store_write_atomic(f->store_dir, f->store_name, text, len))
         log_warn("%s: cannot keep a copy in %s", f->name, f->store_dir);
     log_info("%s: new document from %s", f->name, f->url);
+    plan_files(f, obj);
     f->p.publish(obj, f->p.ud);
     return true;
+}
+
+/* Hands the document in use over again, now that more of its files are
+ * there. It was valid before, so it parses again. */
+static void republish(struct feed *f)
+{
+    if (!f->last_text)
+        return;
+    void *obj = f->p.parse(f->last_text, f->last_len, f->url, NULL);
+    if (!obj)
+        return;
+    plan_files(f, obj);
+    f->p.publish(obj, f->p.ud);
+}
+
+static double retry_delay(unsigned failures)
+{
+    double wait = FILE_RETRY_FIRST_S;
+    for (unsigned i = 1; i < failures && wait < FILE_RETRY_MAX_S; i++)
+        wait *= 2;
+    return wait < FILE_RETRY_MAX_S ? wait : FILE_RETRY_MAX_S;
+}
+
+/* One slice of the download of D: a slice no longer than a poll, so that
+ * a large video on a slow link never holds back a new alert. */
+static void download(struct feed *f, struct download *d)
+{
+    struct fetch_request rq = fetch_request_base(f->user_agent, f->proxy, f->ca_file,
+                                                 f->connect_timeout_s, &f->stop);
+    const char *keep[] = {d->sha256};
+    char why[512] = "";
+    bool grew = false;
+    rq.url = d->request_url;
+    rq.timeout_s = f->timeout_s;
+    log_debug("%s: downloading the media of %s from %s", f->name, d->what, rq.url);
+    enum cache_result r = cache_download(f->cache, &rq, d->sha256, d->size, keep, 1, &grew,
+                                         why, sizeof(why));
+    if (r == CACHE_CANCELLED)
+        return;
+    if (r == CACHE_STORED) {
+        log_info("%s: the media of %s is downloaded and verified", f->name, d->what);
+        d->done = true;
+        d->failures = 0;
+        republish(f);
+        return;
+    }
+    if (r == CACHE_FAILED && grew) {
+        log_debug("%s: the media of %s: %s; continuing", f->name, d->what, why);
+        return;
+    }
+    d->failures++;
+    d->retry_at = mono_now() + retry_delay(d->failures);
+    /* A technician needs the first failure; the retries say nothing new. */
+    log_write(d->failures == 1 ? LOG_WARN : LOG_DEBUG, LOG_MODULE,
+              "%s: the media of %s from %s: %s; its card shows the words only, next try in "
+              "%.0f s", f->name, d->what, rq.url, why, retry_delay(d->failures));
+}
+
+/* Starts the next download that is due; false when none is. Sets *NEXT
+ * to when the next one waiting will be. */
+static bool download_due(struct feed *f, double now, double *next)
+{
+    for (size_t i = 0; i < f->n_downloads; i++) {
+        struct download *d = &f->downloads[i];
+        if (d->done)
+            continue;
+        if (d->retry_at <= now) {
+            download(f, d);
+            return true;
+        }
+        if (d->retry_at < *next)
+            *next = d->retry_at;
+    }
+    return false;
 }
 
 static void note_failure(struct feed *f, const char *fmt, const char *detail)
@@ -175,12 +356,20 @@ static void *feed_main(void *data)
     }
     free(text);
 
+    double next_poll = 0;
     while (!atomic_load(&f->stop)) {
-        if (http)
-            poll_http(f);
-        else
-            poll_file(f);
-        feed_wait(f, f->p.poll_seconds);
+        double now = mono_now(), next = INFINITY;
+        if (now >= next_poll) {
+            if (http)
+                poll_http(f);
+            else
+                poll_file(f);
+            next_poll = mono_now() + f->p.poll_seconds;
+            continue;
+        }
+        if (download_due(f, now, &next))
+            continue;
+        feed_wait(f, (next < next_poll ? next : next_poll) - now);
     }
     return NULL;
 }
@@ -213,9 +402,15 @@ struct feed *feed_create(const struct feed_params *params, const struct config *
             log_error("%s: %s: %s", f->name, f->url, why);
             goto fail;
         }
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-            goto fail;
     }
+    /* Files are fetched over http(s) whatever the document came by. */
+    if ((source_is_http(f->url) || params->files) &&
+        curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        goto fail;
+    /* No size cap of its own: evicting to make room is the schedule's
+     * business, and the files here are pinned against it. */
+    if (params->files)
+        f->cache = cache_create(f->store_dir, 0, &f->stop);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -261,5 +456,7 @@ void feed_destroy(struct feed *f)
     free(f->etag);
     free(f->last_modified);
     free(f->last_text);
+    downloads_clear(f->downloads, f->n_downloads);
+    cache_destroy(f->cache);
     free(f);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/source.h"
 #include "player/jcheck.h"
 #include "player/log.h"
 
@@ -15,6 +16,7 @@
 #define MAX_QR 2000
 #define MAX_ALERTS 64
 #define MAX_INSERT_TIMES 100
+#define MAX_MEDIA_URL 2048
 
 static const char *const level_names[] = {"info", "warning", "emergency", NULL};
 static const char *const target_names[] = {"default", "all", "upper", "lower", "ticker", NULL};
@@ -36,6 +38,81 @@ static void check_keys(json_t *obj, const char *const *known, const char *where)
         if (!found)
             log_warn("%s: unknown key \"%s\" ignored (made for a newer player?)", where, key);
     }
+}
+
+/* The own file of an alert: {"url": ..., "size": N, "sha256": "..."}, the
+ * same rules as a downloaded media entry of the schedule. */
+static void parse_media_file(struct jcheck *c, json_t *v, struct alert_media *m)
+{
+    static const char *const keys[] = {"url", "size", "sha256", NULL};
+    char got[96];
+    const char *hash;
+    check_keys(v, keys, c->url);
+    jcheck_enter_key(c, "media");
+
+    enum jfield f = jcheck_take_string(c, v, "url", MAX_MEDIA_URL, true, &m->url);
+    if (f == JFIELD_ABSENT) {
+        jcheck_fail(c, "url", "required: the address of the picture or video");
+    } else if (f == JFIELD_OK && !source_is_http(m->url) &&
+               (source_has_scheme(m->url) || !source_is_http(c->url))) {
+        /* The feed downloads it; a relative address means one next to
+         * the alerts document on its web server. */
+        jcheck_fail(c, "url", "must be an http:// or https:// address (or one relative to an "
+                              "alerts document on a web server), got %s",
+                    jcheck_describe(json_object_get(v, "url"), got, sizeof(got)));
+    }
+
+    json_t *size = json_object_get(v, "size");
+    if (!size) {
+        jcheck_fail(c, "size", "required: the file's size in bytes, so that a wrong download "
+                               "is never shown");
+    } else if (!json_is_integer(size) || json_integer_value(size) < 1) {
+        jcheck_fail(c, "size", "must be a whole number of bytes, 1 or more, got %s",
+                    jcheck_describe(size, got, sizeof(got)));
+    } else {
+        m->size = json_integer_value(size);
+    }
+
+    f = jcheck_string(c, v, "sha256", 256, true, &hash);
+    if (f == JFIELD_ABSENT) {
+        jcheck_fail(c, "sha256", "required: the file's SHA-256, so that a damaged or wrong "
+                                 "download is never shown");
+    } else if (f == JFIELD_OK) {
+        size_t n = strspn(hash, "0123456789abcdefABCDEF");
+        if (n != 64 || hash[n]) {
+            jcheck_fail(c, "sha256", "must be 64 hexadecimal digits, got %s",
+                        jcheck_describe(json_object_get(v, "sha256"), got, sizeof(got)));
+        } else {
+            for (size_t i = 0; i < 64; i++)
+                m->sha256[i] = (char)(hash[i] >= 'A' && hash[i] <= 'F' ? hash[i] - 'A' + 'a'
+                                                                       : hash[i]);
+            m->sha256[64] = '\0';
+        }
+    }
+    jcheck_leave(c);
+}
+
+/* "media": the id of a media entry of the schedule, or a file of its own. */
+static void parse_media(struct jcheck *c, json_t *obj, struct alert_media *m)
+{
+    json_t *v = json_object_get(obj, "media");
+    char got[96];
+    if (!v)
+        return;
+    if (json_is_string(v)) {
+        jcheck_take_string(c, obj, "media", 256, true, &m->id);
+    } else if (json_is_object(v)) {
+        parse_media_file(c, v, m);
+    } else {
+        jcheck_fail(c, "media", "must be the id of a media entry of the schedule (a string) "
+                                "or an object with \"url\", \"size\" and \"sha256\", got %s",
+                    jcheck_describe(v, got, sizeof(got)));
+    }
+}
+
+bool alerts_has_media(const struct alert *a)
+{
+    return a->media.id || a->media.url;
 }
 
 static void parse_alert(struct jcheck *c, json_t *v, struct alert *a)
@@ -64,8 +141,9 @@ static void parse_alert(struct jcheck *c, json_t *v, struct alert *a)
     jcheck_take_string(c, v, "title", MAX_TEXT, false, &a->title);
     jcheck_take_string(c, v, "body", MAX_TEXT, false, &a->body);
     jcheck_take_string(c, v, "qr", MAX_QR, true, &a->qr);
-    jcheck_take_string(c, v, "media", 256, true, &a->media);
-    if ((!a->title || !a->title[0]) && (!a->body || !a->body[0]) && !a->media)
+    parse_media(c, v, &a->media);
+    bool words = (a->title && a->title[0]) || (a->body && a->body[0]);
+    if (!words && !json_object_get(v, "media"))
         jcheck_fail(c, NULL, "needs a \"title\", a \"body\" or \"media\" to show");
 
     jcheck_time(c, v, "start", &a->start);
@@ -202,7 +280,9 @@ void alerts_free(struct alerts *a)
         free(al->title);
         free(al->body);
         free(al->qr);
-        free(al->media);
+        free(al->media.id);
+        free(al->media.url);
+        free(al->media.path);
     }
     for (size_t i = 0; i < a->n_inserts; i++) {
         free(a->inserts[i].id);

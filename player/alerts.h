@@ -34,6 +34,20 @@ enum alert_target {
     ALERT_TARGET_TICKER,
 };
 
+/*
+ * What an alert may show besides its words: a media entry of the schedule
+ * named by ID, or a file of its own at URL, downloaded and checked against
+ * SIZE and SHA256 before it is shown. Neither: no media.
+ */
+struct alert_media {
+    char *id;           /* a media id of the schedule; may be NULL */
+    char *url;          /* its own file, as written; may be NULL */
+    int64_t size;       /* bytes of the own file */
+    char sha256[65];    /* lower-case hex of the own file, or "" */
+    char *path;         /* the own file, verified, once the alerts feed has
+                         * it (net/feed.c fills it in); NULL until then */
+};
+
 struct alert {
     char *id;
     enum alert_level level;
@@ -41,7 +55,7 @@ struct alert {
     char *title;        /* may be NULL */
     char *body;         /* may be NULL */
     char *qr;           /* may be NULL */
-    char *media;        /* a media id of the manifest; may be NULL */
+    struct alert_media media;
     time_t start;       /* 0: already in force */
     time_t expires;
 };
@@ -67,6 +81,9 @@ struct alerts {
  */
 struct alerts *alerts_parse(const char *text, size_t len, const char *url, FILE *err);
 void alerts_free(struct alerts *a); /* accepts NULL */
+
+/* Whether alert A names media of either kind. */
+bool alerts_has_media(const struct alert *a);
 
 /* Whether alert A is in force at T. */
 bool alerts_active(const struct alert *a, time_t t);

@@ -70,6 +70,15 @@ static void run_job(struct loader *loader, const struct loader_job *job,
      * as large as a notice's and shrinks only as far as it must. */
     if (job->kind == LOADER_CARD)
         ctx.text_scale = 2.0;
+    if (job->kind == LOADER_CARD && (job->image || job->media_box)) {
+        res->ok = content_render_card(&ctx, item, job->image, job->w, job->h, &res->content,
+                                      &res->box, res->why, sizeof(res->why));
+        if (res->ok)
+            return;
+        /* The words matter more than the picture: they show without it. */
+        log_warn("alert %s: %s; its card shows the words only", item->id, res->why);
+        res->box = (SDL_Rect){0};
+    }
     res->ok = content_render(&ctx, item, job->w, job->h, &res->content, res->why,
                              sizeof(res->why));
     log_debug("%s: item %s prepared in %llu ms", manifest_zone_name(job->zone), item->id,
@@ -215,6 +224,8 @@ void loader_result_finish(struct loader_result *res)
     res->job.card = NULL;
     free(res->job.text);
     res->job.text = NULL;
+    free(res->job.image);
+    res->job.image = NULL;
     content_finish(&res->content);
 }
 

@@ -31,6 +31,9 @@ struct loader_job {
     enum zone_id item_zone;    /* item jobs: whose playlist (an insert may
                                 * play another zone's item) */
     struct manifest_item *card; /* card jobs: owned, freed with the result */
+    char *image;               /* card jobs: a picture for the card, or NULL;
+                                * owned, freed with the result */
+    bool media_box;            /* card jobs: leave a box for a video */
     char *text;                /* ticker jobs: owned, freed with the result */
     int w, h;                  /* zone size in pixels (ticker: band height) */
 };
@@ -39,6 +42,8 @@ struct loader_result {
     struct loader_job job;     /* manifest reference passed back */
     bool ok;
     struct content content;    /* pages when ok; the receiver owns them */
+    SDL_Rect box;              /* card jobs: where the media is on the card;
+                                * empty when the card went without it */
     char why[256];             /* the reason when not ok */
 };
 

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "player/log.h"
+#include "player/video.h"
+#include "render/image_probe.h"
 
 /* Card colours: white on deep red for emergencies, black on amber for
  * warnings; both read from across a lobby. */
@@ -28,6 +30,14 @@ static const struct color ticker_bg = {0x0b, 0x25, 0x45, 0xff};
 
 #define MAX_CARDS 8 /* four zones-worth, and as many on their way out */
 
+/* Warnings about media ids remembered so that each is given once, and
+ * media files remembered as unusable so that they are not tried again. */
+#define MAX_NOTED 32
+
+/* Media types remembered, so that a file is read once to tell a picture
+ * from a video, not every frame. */
+#define MAX_SNIFFED 8
+
 struct card {
     char *key;            /* alert id and content: a change re-renders */
     char *alert_id;
@@ -39,6 +49,22 @@ struct card {
     bool retiring;        /* no longer wanted, still drawn until the card
                            * replacing it is ready, so no frame in between
                            * shows what lies underneath */
+
+    /* The alert's picture or video, or none. */
+    char *media;          /* its file; NULL: words only */
+    bool video;           /* MEDIA is a video played in BOX */
+    int volume;           /* percent of the configured volume */
+    SDL_Rect box;         /* where the media is on the card; empty: nowhere */
+    struct video *player; /* the video, from when the card is wanted */
+    bool playing;         /* its clock started */
+    SDL_Texture *vtex;    /* its current frame */
+    Uint32 vtex_format;
+    int vtex_w, vtex_h;
+};
+
+struct sniffed {
+    char *path;
+    bool video;
 };
 
 struct ticker {
@@ -63,6 +89,10 @@ struct overlay {
     struct ticker tickers[ZONE_COUNT];
     struct card info[DISPLAY_MAX_OUTPUTS]; /* the diagnostics, per output */
     double info_until;
+    char *warned[MAX_NOTED];   /* "alert|media" ids warned about, oldest first */
+    char *broken[MAX_NOTED];   /* media files that could not be shown */
+    struct sniffed sniffed[MAX_SNIFFED];
+    int next_sniffed;
 };
 
 struct overlay *overlay_create(const struct overlay_params *params)
@@ -77,8 +107,12 @@ static void card_clear(struct card *c)
 {
     if (c->tex)
         SDL_DestroyTexture(c->tex);
+    video_destroy(c->player);
+    if (c->vtex)
+        SDL_DestroyTexture(c->vtex);
     free(c->key);
     free(c->alert_id);
+    free(c->media);
     *c = (struct card){0};
 }
 
@@ -107,6 +141,12 @@ void overlay_destroy(struct overlay *o)
         strips_clear(&o->tickers[z]);
         free(o->tickers[z].text);
     }
+    for (int i = 0; i < MAX_NOTED; i++) {
+        free(o->warned[i]);
+        free(o->broken[i]);
+    }
+    for (int i = 0; i < MAX_SNIFFED; i++)
+        free(o->sniffed[i].path);
     alerts_free(o->alerts);
     free(o);
 }
@@ -122,17 +162,170 @@ const struct alerts *overlay_alerts(const struct overlay *o)
     return o->alerts;
 }
 
-static char *card_key(const struct alert *a, int output, struct layout_rect r)
+/* Whether NAME is among the N_LIST remembered; remembers it when not,
+ * forgetting the oldest. */
+static bool noted(char **list, const char *name)
+{
+    for (int i = 0; i < MAX_NOTED; i++) {
+        if (list[i] && strcmp(list[i], name) == 0)
+            return true;
+    }
+    free(list[0]);
+    memmove(list, list + 1, sizeof(list[0]) * (MAX_NOTED - 1));
+    list[MAX_NOTED - 1] = strdup(name);
+    return false;
+}
+
+static bool is_broken(const struct overlay *o, const char *path)
+{
+    for (int i = 0; i < MAX_NOTED; i++) {
+        if (o->broken[i] && strcmp(o->broken[i], path) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Whether the file at PATH is a video rather than a picture: whatever
+ * does not start like a picture is handed to the video decoder. */
+static bool sniff_video(struct overlay *o, const char *path)
+{
+    for (int i = 0; i < MAX_SNIFFED; i++) {
+        if (o->sniffed[i].path && strcmp(o->sniffed[i].path, path) == 0)
+            return o->sniffed[i].video;
+    }
+    uint8_t head[4096];
+    size_t n = 0;
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        n = fread(head, 1, sizeof(head), f);
+        fclose(f);
+    }
+    struct image_info info;
+    char why[128];
+    image_probe(head, n, &info, why, sizeof(why));
+    bool video = info.format == IMAGE_FORMAT_UNKNOWN;
+    struct sniffed *s = &o->sniffed[o->next_sniffed];
+    o->next_sniffed = (o->next_sniffed + 1) % MAX_SNIFFED;
+    free(s->path);
+    *s = (struct sniffed){.path = strdup(path), .video = video};
+    return video;
+}
+
+/* The file of media entry ID of the schedule, when it is ready. A video
+ * item of the schedule showing the same media lends its type and volume
+ * (a clip the schedule plays muted stays muted); *TYPED says whether one
+ * did. */
+static const char *schedule_media(struct overlay *o, const struct alert *a, bool *typed,
+                                  bool *video, int *volume)
+{
+    const struct manifest *m = *o->params.manifest;
+    if (!m)
+        return NULL;
+    const struct manifest_media *md = NULL;
+    for (size_t i = 0; i < m->n_media && !md; i++) {
+        if (strcmp(m->media[i].id, a->media.id) == 0)
+            md = &m->media[i];
+    }
+    if (!md) {
+        char key[600];
+        snprintf(key, sizeof(key), "%s|%s", a->id, a->media.id);
+        if (!noted(o->warned, key))
+            log_warn("alert %s: the schedule has no media \"%s\"; its card shows the words "
+                     "only", a->id, a->media.id);
+        return NULL;
+    }
+    for (int z = 0; z < ZONE_COUNT && !*typed; z++) {
+        for (size_t i = 0; i < m->zones[z].n_items && !*typed; i++) {
+            const struct manifest_item *item = &m->zones[z].items[i];
+            if (item->media != md || (item->type != ITEM_VIDEO && item->type != ITEM_IMAGE))
+                continue;
+            *typed = true;
+            *video = item->type == ITEM_VIDEO;
+            *volume = *video ? item->volume : 100;
+        }
+    }
+    return md->ready ? md->path : NULL;
+}
+
+/* The picture or video alert A's card shows now, or NULL: none, not
+ * there yet, or unusable. Points into the alert or the schedule. */
+static const char *card_media(struct overlay *o, const struct alert *a, bool *video,
+                              int *volume)
+{
+    const char *path = NULL;
+    bool typed = false;
+    *video = false;
+    *volume = 100;
+    if (a->media.url)
+        path = a->media.path;
+    else if (a->media.id)
+        path = schedule_media(o, a, &typed, video, volume);
+    if (!path || is_broken(o, path))
+        return NULL;
+    if (!typed)
+        *video = sniff_video(o, path);
+    return path;
+}
+
+static char *card_key(const struct alert *a, int output, struct layout_rect r,
+                      const char *media, bool video)
 {
     char *key = NULL;
-    if (asprintf(&key, "%s|%d|%d|%d,%d,%d,%d|%s|%s|%s", a->id, a->level, output, r.x, r.y, r.w,
-                 r.h, a->title ? a->title : "", a->body ? a->body : "", a->qr ? a->qr : "") < 0)
+    if (asprintf(&key, "%s|%d|%d|%d,%d,%d,%d|%s|%s|%s|%s|%d", a->id, a->level, output, r.x,
+                 r.y, r.w, r.h, a->title ? a->title : "", a->body ? a->body : "",
+                 a->qr ? a->qr : "", media ? media : "", video) < 0)
         return NULL;
     return key;
 }
 
+/* The card's media cannot be shown: the card stays with its words, and
+ * the file is not tried again. The reason is logged already. */
+static void media_failed(struct overlay *o, struct card *c)
+{
+    if (!is_broken(o, c->media))
+        noted(o->broken, c->media);
+    video_destroy(c->player);
+    c->player = NULL;
+    c->playing = false;
+    *o->params.dirty = true;
+}
+
+/* Whether another card already plays the sound of alert ID's video: a
+ * card on each screen shows the picture, one is heard. */
+static bool sound_taken(const struct overlay *o, const char *id)
+{
+    for (int i = 0; i < MAX_CARDS; i++) {
+        const struct card *c = &o->cards[i];
+        if (c->player && c->alert_id && strcmp(c->alert_id, id) == 0 && c->volume > 0)
+            return true;
+    }
+    return false;
+}
+
+/* Starts opening the video of card C while its card is drawn. */
+static void open_video(struct overlay *o, struct card *c)
+{
+    char id[300];
+    snprintf(id, sizeof(id), "alert %s: video", c->alert_id);
+    if (sound_taken(o, c->alert_id))
+        c->volume = 0;
+    struct video_params params = {
+        .path = c->media,
+        .id = id,
+        .audio = o->params.audio,
+        .gain = c->volume / 100.0,
+        .loop = true,
+        .hwdec = o->params.hwdec ? o->params.hwdec : "auto",
+        .wake_event = o->params.wake_event,
+    };
+    c->player = video_create(&params);
+    if (!c->player)
+        log_error("alert %s: cannot start a decoder for its video", c->alert_id);
+}
+
 static void request_card(struct overlay *o, struct card *c, const struct alert *a)
 {
+    bool image = c->media && !c->video;
     bool emergency = a->level == ALERT_EMERGENCY;
     struct manifest_item *item = loader_card_create(
         a->qr ? ITEM_NOTICE : ITEM_TEXT, a->id, a->title, a->body ? a->body : "", a->qr,
@@ -147,11 +340,15 @@ static void request_card(struct overlay *o, struct card *c, const struct alert *
         .kind = LOADER_CARD,
         .ticket = ++*o->params.tickets,
         .card = item,
+        .image = image ? strdup(c->media) : NULL,
+        .media_box = c->media && c->video,
         .w = c->rect.w,
         .h = c->rect.h,
     };
     c->ticket = job.ticket;
     loader_submit(o->params.loader, &job);
+    if (c->media && c->video)
+        open_video(o, c);
 }
 
 /* Makes sure a card for alert A covering RECT of OUTPUT exists; marks it
@@ -159,7 +356,10 @@ static void request_card(struct overlay *o, struct card *c, const struct alert *
 static void want_card(struct overlay *o, const struct alert *a, int output,
                       struct layout_rect rect, bool wanted[MAX_CARDS])
 {
-    char *key = card_key(a, output, rect);
+    bool video;
+    int volume;
+    const char *media = card_media(o, a, &video, &volume);
+    char *key = card_key(a, output, rect, media, video);
     if (!key)
         return;
     for (int i = 0; i < MAX_CARDS; i++) {
@@ -174,7 +374,9 @@ static void want_card(struct overlay *o, const struct alert *a, int output,
         struct card *c = &o->cards[i];
         if (c->key || wanted[i])
             continue;
-        *c = (struct card){.key = key, .alert_id = strdup(a->id), .output = output, .rect = rect};
+        *c = (struct card){.key = key, .alert_id = strdup(a->id), .output = output, .rect = rect,
+                           .media = media ? strdup(media) : NULL, .video = video,
+                           .volume = volume};
         wanted[i] = true;
         request_card(o, c, a);
         return;
@@ -312,6 +514,73 @@ static void plan_tickers(struct overlay *o, const struct alerts_view *v)
     }
 }
 
+/* Puts a decoded frame into the card's streaming texture. */
+static bool upload_frame(struct overlay *o, struct card *c, const AVFrame *f)
+{
+    Uint32 format = f->format == AV_PIX_FMT_NV12 ? SDL_PIXELFORMAT_NV12 : SDL_PIXELFORMAT_IYUV;
+    if (!c->vtex || c->vtex_format != format || c->vtex_w != f->width ||
+        c->vtex_h != f->height) {
+        if (c->vtex)
+            SDL_DestroyTexture(c->vtex);
+        SDL_Renderer *r = o->params.display->outputs[c->output].renderer;
+        c->vtex = SDL_CreateTexture(r, format, SDL_TEXTUREACCESS_STREAMING, f->width,
+                                    f->height);
+        if (!c->vtex) {
+            log_error("alert %s: cannot create a %dx%d video texture: %s", c->alert_id,
+                      f->width, f->height, SDL_GetError());
+            return false;
+        }
+        c->vtex_format = format;
+        c->vtex_w = f->width;
+        c->vtex_h = f->height;
+    }
+    int err = format == SDL_PIXELFORMAT_NV12
+                  ? SDL_UpdateNVTexture(c->vtex, NULL, f->data[0], f->linesize[0], f->data[1],
+                                        f->linesize[1])
+                  : SDL_UpdateYUVTexture(c->vtex, NULL, f->data[0], f->linesize[0],
+                                         f->data[1], f->linesize[1], f->data[2],
+                                         f->linesize[2]);
+    if (err != 0) {
+        log_error("alert %s: cannot update the video texture: %s", c->alert_id,
+                  SDL_GetError());
+        return false;
+    }
+    *o->params.dirty = true;
+    return true;
+}
+
+/* Moves the video of card C on: started once both it and the card are
+ * ready, its frame due at NOW uploaded. Returns when to look again. */
+static double step_video(struct overlay *o, struct card *c, double now)
+{
+    char why[256];
+    if (!c->player || c->retiring)
+        return INFINITY;
+    switch (video_state(c->player, why, sizeof(why))) {
+    case VIDEO_OPENING:
+        return INFINITY; /* the video wakes the loop when it is open */
+    case VIDEO_FAILED:
+        log_warn("alert %s: cannot play its video %s: %s; its card shows the words only",
+                 c->alert_id, c->media, why);
+        media_failed(o, c);
+        return INFINITY;
+    case VIDEO_READY:
+        break;
+    }
+    if (!c->tex || c->box.w <= 0)
+        return INFINITY; /* the card is still being drawn */
+    if (!c->playing) {
+        video_start(c->player, now);
+        c->playing = true;
+        log_info("alert %s: its video plays on the card", c->alert_id);
+    }
+    double due = INFINITY;
+    const AVFrame *f = video_update(c->player, now, &due);
+    if (f)
+        upload_frame(o, c, f);
+    return due;
+}
+
 double overlay_update(struct overlay *o, time_t t, double now, bool covered[ZONE_COUNT])
 {
     struct alerts_view v;
@@ -335,6 +604,10 @@ double overlay_update(struct overlay *o, time_t t, double now, bool covered[ZONE
     for (int z = 0; z < ZONE_COUNT; z++) {
         if (v.cover[z])
             wake = fmin(wake, (floor(now / ALERTS_TURN_S) + 1) * ALERTS_TURN_S);
+    }
+    for (int i = 0; i < MAX_CARDS; i++) {
+        if (o->cards[i].key)
+            wake = fmin(wake, step_video(o, &o->cards[i], now));
     }
     return wake;
 }
@@ -396,6 +669,9 @@ static bool receive_card(struct overlay *o, struct loader_result *res)
             if (c->tex)
                 SDL_DestroyTexture(c->tex);
             c->tex = upload_one(o, c->output, res->content.pages[0]);
+            c->box = res->box;
+            if (c->media && c->box.w <= 0)
+                media_failed(o, c);
         } else {
             log_error("alert %s: cannot draw its card: %s", c->alert_id, res->why);
             /* Never wait for a card that will not come. */
@@ -486,11 +762,35 @@ static bool draw_ticker(struct overlay *o, int z, SDL_Renderer *r, double now)
     return true;
 }
 
+/* Draws the card's video frame upright and whole in the card's box. */
+static void draw_video(struct card *c, SDL_Renderer *r)
+{
+    int dw, dh, rotation;
+    video_geometry(c->player, &dw, &dh, &rotation);
+    if (dw <= 0 || dh <= 0)
+        return;
+    bool sideways = rotation == 90 || rotation == 270;
+    SDL_Rect box = {c->rect.x + c->box.x, c->rect.y + c->box.y, c->box.w, c->box.h};
+    double scale = fmin(box.w / (double)(sideways ? dh : dw),
+                        box.h / (double)(sideways ? dw : dh));
+    /* SDL turns the rectangle about its centre: size it unrotated and
+     * centre it on the box. */
+    int w = (int)lround(dw * scale), h = (int)lround(dh * scale);
+    SDL_Rect dst = {box.x + (box.w - w) / 2, box.y + (box.h - h) / 2, w, h};
+    SDL_SetTextureScaleMode(c->vtex, SDL_ScaleModeLinear);
+    SDL_SetTextureBlendMode(c->vtex, SDL_BLENDMODE_NONE);
+    SDL_RenderSetClipRect(r, &box);
+    SDL_RenderCopyEx(r, c->vtex, NULL, &dst, rotation, NULL, SDL_FLIP_NONE);
+    SDL_RenderSetClipRect(r, NULL);
+}
+
 static void draw_card(struct card *c, SDL_Renderer *r, int index)
 {
     SDL_Rect at = {c->rect.x, c->rect.y, c->rect.w, c->rect.h};
     SDL_SetTextureBlendMode(c->tex, SDL_BLENDMODE_NONE);
     SDL_RenderCopy(r, c->tex, NULL, &at);
+    if (c->playing && c->vtex && c->box.w > 0)
+        draw_video(c, r);
     if (!c->shown && !c->retiring) {
         if (index < MAX_CARDS)
             log_info("alert %s on screen", c->alert_id);

@@ -3,7 +3,8 @@
  * take over the terminal or a zone, and tickers that crawl along the
  * bottom of a zone. Cards and ticker text are rendered by the loader
  * thread; this module decides what is needed, keeps the textures and
- * draws them.
+ * draws them. A card's picture is drawn into it by the loader; a card's
+ * video is decoded by player/video.c and drawn here over the card's box.
  */
 #ifndef LIANBO_OVERLAY_H
 #define LIANBO_OVERLAY_H
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include "player/alerts.h"
+#include "player/audio.h"
 #include "player/loader.h"
 #include "render/display.h"
 
@@ -24,6 +26,11 @@ struct overlay_params {
     double ticker_speed;       /* pixels per second */
     uint64_t *tickets;         /* the player's ticket counter, shared */
     bool *dirty;               /* set when what the overlay shows changes */
+    struct manifest *const *manifest; /* the player's schedule in use, read
+                                       * for media ids; *manifest may be NULL */
+    struct audio *audio;       /* for the sound of an alert's video; may be NULL */
+    const char *hwdec;         /* video.hwdec of the configuration */
+    uint32_t wake_event;       /* pushed when a card's video is open (or not) */
 };
 
 struct overlay *overlay_create(const struct overlay_params *params);
@@ -35,8 +42,9 @@ const struct alerts *overlay_alerts(const struct overlay *o);
 
 /*
  * Works out what shows at wall-clock time T (NOW: the steady clock) and
- * asks the loader for anything missing. Stores in COVERED which zones an
- * alert takes over, and returns when it next needs to run.
+ * asks the loader for anything missing; moves a card's video on to the
+ * frame due at NOW. Stores in COVERED which zones an alert takes over, and
+ * returns when it next needs to run.
  */
 double overlay_update(struct overlay *o, time_t t, double now, bool covered[ZONE_COUNT]);
 

@@ -1379,6 +1379,29 @@ static void *parse_alerts(const char *text, size_t len, const char *url, FILE *e
     return alerts_parse(text, len, url, err);
 }
 
+/* The own media of the cards of OBJ (an alerts document) not yet expired,
+ * for the alerts feed to download. Tickers show no media. */
+static size_t alert_files(void *obj, struct feed_file *out, size_t max)
+{
+    struct alerts *a = obj;
+    time_t t = time(NULL);
+    size_t n = 0;
+    for (size_t i = 0; i < a->n_alerts && n < max; i++) {
+        struct alert *al = &a->alerts[i];
+        bool card = al->level != ALERT_INFO && al->target != ALERT_TARGET_TICKER;
+        if (!card || !al->media.url || t >= al->expires)
+            continue;
+        out[n++] = (struct feed_file){
+            .url = al->media.url,
+            .size = al->media.size,
+            .sha256 = al->media.sha256,
+            .what = al->id,
+            .path = &al->media.path,
+        };
+    }
+    return n;
+}
+
 /* Remembers insert ID as played; false if it was already. */
 static bool first_sight(struct player *p, const char *id)
 {
@@ -1713,6 +1736,10 @@ int player_run(const struct config *cfg, const struct player_options *opts)
         .ticker_speed = cfg->ticker_speed,
         .tickets = &p.tickets,
         .dirty = &p.dirty,
+        .manifest = &p.manifest,
+        .audio = p.audio,
+        .hwdec = cfg->video_hwdec,
+        .wake_event = p.wake_event,
     };
     p.overlay = overlay_create(&op);
     if (!p.overlay)
@@ -1757,6 +1784,7 @@ int player_run(const struct config *cfg, const struct player_options *opts)
             .max_bytes = ALERTS_MAX_BYTES,
             .parse = parse_alerts,
             .publish = on_alerts,
+            .files = alert_files,
             .ud = &p,
         };
         p.alerts_feed = feed_create(&fp, cfg);

@@ -1,6 +1,7 @@
 #define LOG_MODULE "content"
 #include "render/content.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,15 @@ static const struct color fallback_fg = {0xd0, 0xd0, 0xd0, 0xff};
 
 /* Share of a notice given to its text; the rest holds the QR code. */
 #define NOTICE_TEXT_SHARE 0.6
+
+/* An alert card with media: the title band takes this share of the card's
+ * height, the media box this share of what is left when words share it,
+ * and the QR code at most this share of the words' area. A card is wide
+ * (words beside the box) when its free area is this much wider than tall. */
+#define CARD_TITLE_SHARE (1.0 / 7)
+#define CARD_MEDIA_SHARE 0.6
+#define CARD_QR_SHARE 0.45
+#define CARD_WIDE 1.2
 
 static SDL_Surface *new_page(int w, int h, struct color bg)
 {
@@ -220,6 +230,116 @@ bool content_render(struct content_ctx *ctx, const struct manifest_item *item, i
         return false;
     }
     return true;
+}
+
+/* Splits AREA: the first SHARE of its width (WIDE) or height goes to
+ * *FIRST, the rest after a GAP to *REST. */
+static void split(SDL_Rect area, bool wide, double share, int gap, SDL_Rect *first,
+                  SDL_Rect *rest)
+{
+    *first = area;
+    *rest = area;
+    if (wide) {
+        first->w = (int)(area.w * share);
+        rest->x = area.x + first->w + gap;
+        rest->w = area.w - first->w - gap;
+    } else {
+        first->h = (int)(area.h * share);
+        rest->y = area.y + first->h + gap;
+        rest->h = area.h - first->h - gap;
+    }
+}
+
+/* The picture fitted whole into BOX of PAGE, on the card's colour. */
+static bool card_picture(struct content_ctx *ctx, const struct manifest_item *card,
+                         const char *path, SDL_Surface *page, SDL_Rect box, char *why,
+                         size_t why_len)
+{
+    SDL_Surface *img = image_load(path, ctx->max_texture, ctx->max_texture, why, why_len);
+    if (!img)
+        return false;
+    SDL_Surface *area = new_page(box.w, box.h, card->bg);
+    bool ok = area && place_image(img, area, false);
+    if (ok)
+        ok = SDL_BlitSurface(area, NULL, page, &box) == 0;
+    if (!ok)
+        snprintf(why, why_len, "cannot fit %s into %dx%d", path, box.w, box.h);
+    SDL_FreeSurface(area);
+    SDL_FreeSurface(img);
+    return ok;
+}
+
+/* The body and QR code of a card in AREA; a problem with either costs
+ * only that part. */
+static void card_words(struct content_ctx *ctx, const struct manifest_item *card,
+                       SDL_Surface *page, SDL_Rect area, int gap)
+{
+    SDL_Rect text = area, code = area;
+    bool wide = area.w > area.h;
+    if (card->qr && card->body) {
+        double share = 1 - fmin(CARD_QR_SHARE, (double)(wide ? area.h : area.w) /
+                                                   (wide ? area.w : area.h));
+        split(area, wide, share, gap, &text, &code);
+    }
+    if (card->body) {
+        struct text_layout *layout = text_layout_create(
+            ctx->fonts, NULL, card->body, text.w, text.h, ctx->min_px,
+            ctx->text_scale > 0 ? ctx->text_scale : 1);
+        if (layout && text_layout_pages(layout) > 1)
+            log_warn("alert %s: the text does not all fit beside the media; only its "
+                     "beginning is shown", card->id);
+        if (!layout || !text_layout_draw(layout, 0, page, &text, card->fg))
+            log_warn("alert %s: cannot draw the text of its card", card->id);
+        text_layout_destroy(layout);
+    }
+    if (card->qr) {
+        char why[256];
+        if (!qr_draw(page, &code, card->qr, why, sizeof(why)))
+            log_warn("alert %s: no QR code on its card: %s", card->id, why);
+    }
+}
+
+bool content_render_card(struct content_ctx *ctx, const struct manifest_item *card,
+                         const char *image_path, int w, int h, struct content *out,
+                         SDL_Rect *box, char *why, size_t why_len)
+{
+    *out = (struct content){0};
+    if (!ctx->fonts) {
+        snprintf(why, why_len, "no font to draw text with");
+        return false;
+    }
+    SDL_Surface *page = new_page(w, h, card->bg);
+    if (!page) {
+        snprintf(why, why_len, "out of memory");
+        return false;
+    }
+    int margin = (w < h ? w : h) / 40 + 2;
+    int band = (int)(h * CARD_TITLE_SHARE);
+    if (band < ctx->min_px * 2)
+        band = ctx->min_px * 2;
+    SDL_Rect title = {margin, 0, w - 2 * margin, band};
+    if (card->title)
+        text_draw_line(ctx->fonts, card->title, true, page, &title, card->fg, ctx->min_px);
+
+    SDL_Rect free_area = {margin, band, w - 2 * margin, h - band - margin};
+    bool wide = free_area.w >= free_area.h * CARD_WIDE;
+    SDL_Rect words = {0};
+    *box = free_area;
+    if (card->body || card->qr)
+        split(free_area, wide, CARD_MEDIA_SHARE, margin, box, &words);
+    if (box->w <= 0 || box->h <= 0) {
+        snprintf(why, why_len, "a %dx%d card has no room for media", w, h);
+        goto fail;
+    }
+    if (image_path && !card_picture(ctx, card, image_path, page, *box, why, why_len))
+        goto fail;
+    if (words.w > 0 && words.h > 0)
+        card_words(ctx, card, page, words, margin);
+    return add_page(out, page);
+
+fail:
+    SDL_FreeSurface(page);
+    return false;
 }
 
 bool content_render_fallback(struct content_ctx *ctx, const char *image_path, const char *name,

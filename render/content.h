@@ -43,6 +43,19 @@ bool content_render(struct content_ctx *ctx, const struct manifest_item *item, i
                     struct content *out, char *why, size_t why_len);
 
 /*
+ * An alert's card with a picture or video, read from across a lobby: the
+ * title on a band across the top, a box for the media under it, and the
+ * body and QR code under the box (a tall card) or beside it (a wide one).
+ * IMAGE_PATH is decoded and fitted whole into the box; NULL leaves the box
+ * in the card's colour for a video drawn over it. *BOX says where the box
+ * is. One page: a body longer than its share is cut, with a warning in the
+ * log. False with the reason in WHY (the picture cannot be read, ...).
+ */
+bool content_render_card(struct content_ctx *ctx, const struct manifest_item *card,
+                         const char *image_path, int w, int h, struct content *out,
+                         SDL_Rect *box, char *why, size_t why_len);
+
+/*
  * The neutral picture for a zone with nothing to show: IMAGE_PATH fitted
  * on dark grey when given and loadable, else NAME written on it.
  */

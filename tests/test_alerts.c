@@ -10,6 +10,8 @@
 /* 2026-12-04T12:00:00Z */
 #define NOON 1796385600
 
+#define HASH "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
 static char *errors_of(const char *text, struct alerts **out)
 {
     char *buf = NULL;
@@ -60,6 +62,40 @@ static const struct bad_case bad_cases[] = {
     {"{\"insert\": [{\"id\": \"i\", \"zone\": \"upper\", \"item\": \"m\", \"times\": 0}]}",
      "insert[0].times: must be a whole number from 1 to 100, got 0"},
     {"{\"insert\": [{\"id\": \"i\", \"zone\": \"upper\"}]}", "insert[0].item: required"},
+    /* Media: an id of the schedule, or a file of the alert's own. */
+    {"{\"alerts\": [{\"id\": \"a\", \"level\": \"warning\", \"title\": \"t\",\n"
+     "  \"expires\": \"2026-12-04T13:00:00Z\",\n"
+     "  \"media\": 5}]}",
+     URL ":3:12: alerts[0].media: must be the id of a media entry of the schedule (a string) "
+         "or an object with \"url\", \"size\" and \"sha256\", got 5"},
+    {"{\"alerts\": [{\"id\": \"a\", \"level\": \"warning\", \"title\": \"t\",\n"
+     "  \"expires\": \"2026-12-04T13:00:00Z\", \"media\": \"\"}]}",
+     "alerts[0].media: must not be empty"},
+    {"{\"alerts\": [{\"id\": \"a\", \"level\": \"warning\", \"title\": \"t\",\n"
+     "  \"expires\": \"2026-12-04T13:00:00Z\",\n"
+     "  \"media\": {\"url\": \"https://example.org/p.png\", \"size\": 0,\n"
+     "             \"sha256\": \"xyz\"}}]}",
+     URL ":3:57: alerts[0].media.size: must be a whole number of bytes, 1 or more, got 0"},
+    {"{\"alerts\": [{\"id\": \"a\", \"level\": \"warning\", \"title\": \"t\",\n"
+     "  \"expires\": \"2026-12-04T13:00:00Z\",\n"
+     "  \"media\": {\"url\": \"https://example.org/p.png\", \"size\": 0,\n"
+     "             \"sha256\": \"xyz\"}}]}",
+     URL ":4:24: alerts[0].media.sha256: must be 64 hexadecimal digits, got \"xyz\""},
+    {"{\"alerts\": [{\"id\": \"a\", \"level\": \"warning\", \"title\": \"t\",\n"
+     "  \"expires\": \"2026-12-04T13:00:00Z\",\n"
+     "  \"media\": {\"url\": \"file:///tmp/p.png\", \"size\": 10,\n"
+     "             \"sha256\": \"" HASH "\"}}]}",
+     URL ":3:20: alerts[0].media.url: must be an http:// or https:// address"},
+    {"{\"alerts\": [{\"id\": \"a\", \"level\": \"emergency\", \"expires\": "
+     "\"2026-12-04T13:00:00Z\", \"media\": {\"size\": 10}}]}",
+     "alerts[0].media.url: required"},
+    {"{\"alerts\": [{\"id\": \"a\", \"level\": \"emergency\", \"expires\": "
+     "\"2026-12-04T13:00:00Z\", \"media\": {\"url\": \"https://e.org/v.mp4\"}}]}",
+     "alerts[0].media.size: required"},
+    {"{\"alerts\": [{\"id\": \"a\", \"level\": \"emergency\", \"expires\": "
+     "\"2026-12-04T13:00:00Z\", \"media\": {\"url\": \"https://e.org/v.mp4\", "
+     "\"size\": 1.5}}]}",
+     "alerts[0].media.sha256: required"},
 };
 
 static void test_bad(void)
@@ -142,6 +178,55 @@ static void test_good_and_select(void)
     alerts_free(a);
 }
 
+/* Both forms of "media", and the own file's fields as the feed reads them. */
+static void test_media(void)
+{
+    static const char doc[] =
+        "{\"alerts\": ["
+        " {\"id\": \"poster\", \"level\": \"emergency\", \"media\": \"storm-map\","
+        "  \"expires\": \"2026-12-05T00:00:00Z\"},"
+        " {\"id\": \"own\", \"level\": \"warning\", \"title\": \"t\","
+        "  \"media\": {\"url\": \"media/flood.png\", \"size\": 4096,"
+        "              \"sha256\":"
+        "  \"9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08\"},"
+        "  \"expires\": \"2026-12-05T00:00:00Z\"},"
+        " {\"id\": \"none\", \"level\": \"info\", \"body\": \"b\","
+        "  \"expires\": \"2026-12-05T00:00:00Z\"}]}";
+    struct alerts *a;
+    char *errors = errors_of(doc, &a);
+    CHECK(a != NULL, "media document refused: %s", errors ? errors : "");
+    free(errors);
+    if (!a)
+        return;
+    const struct alert_media *m = &a->alerts[0].media;
+    CHECK_STR(m->id, "storm-map");
+    CHECK(!m->url && !m->path && alerts_has_media(&a->alerts[0]), "an id only");
+    m = &a->alerts[1].media;
+    CHECK(!m->id && m->url && strcmp(m->url, "media/flood.png") == 0, "own file url");
+    CHECK(m->size == 4096, "size %lld", (long long)m->size);
+    CHECK_STR(m->sha256, HASH);
+    CHECK(!m->path, "no path before the feed has the file");
+    CHECK(alerts_has_media(&a->alerts[1]), "own media counts as media");
+    CHECK(!alerts_has_media(&a->alerts[2]), "no media");
+    alerts_free(a);
+
+    /* A relative address needs a document on a web server to resolve. */
+    static const char relative[] =
+        "{\"alerts\": [{\"id\": \"own\", \"level\": \"warning\", \"title\": \"t\","
+        " \"media\": {\"url\": \"media/flood.png\", \"size\": 1, \"sha256\": \"" HASH "\"},"
+        " \"expires\": \"2026-12-05T00:00:00Z\"}]}";
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *err = open_memstream(&buf, &len);
+    a = alerts_parse(relative, strlen(relative), "file:///etc/lianbo/alerts.json", err);
+    fclose(err);
+    CHECK(a == NULL, "a relative media address in a local document was accepted");
+    CHECK(buf && strstr(buf, "alerts[0].media.url: must be an http:// or https://"),
+          "relative url in a local document: %s", buf ? buf : "");
+    alerts_free(a);
+    free(buf);
+}
+
 static void test_times(void)
 {
     static const struct {
@@ -190,6 +275,7 @@ int main(void)
 {
     test_bad();
     test_good_and_select();
+    test_media();
     test_times();
     test_locate();
     return check_finish();
