@@ -57,9 +57,7 @@ struct card {
     SDL_Rect box;         /* where the media is on the card; empty: nowhere */
     struct video *player; /* the video, from when the card is wanted */
     bool playing;         /* its clock started */
-    SDL_Texture *vtex;    /* its current frame */
-    Uint32 vtex_format;
-    int vtex_w, vtex_h;
+    struct video_texture vtex; /* its current frame */
 };
 
 struct sniffed {
@@ -108,8 +106,7 @@ static void card_clear(struct card *c)
     if (c->tex)
         SDL_DestroyTexture(c->tex);
     video_destroy(c->player);
-    if (c->vtex)
-        SDL_DestroyTexture(c->vtex);
+    video_texture_release(&c->vtex);
     free(c->key);
     free(c->alert_id);
     free(c->media);
@@ -517,32 +514,10 @@ static void plan_tickers(struct overlay *o, const struct alerts_view *v)
 /* Puts a decoded frame into the card's streaming texture. */
 static bool upload_frame(struct overlay *o, struct card *c, const AVFrame *f)
 {
-    Uint32 format = f->format == AV_PIX_FMT_NV12 ? SDL_PIXELFORMAT_NV12 : SDL_PIXELFORMAT_IYUV;
-    if (!c->vtex || c->vtex_format != format || c->vtex_w != f->width ||
-        c->vtex_h != f->height) {
-        if (c->vtex)
-            SDL_DestroyTexture(c->vtex);
-        SDL_Renderer *r = o->params.display->outputs[c->output].renderer;
-        c->vtex = SDL_CreateTexture(r, format, SDL_TEXTUREACCESS_STREAMING, f->width,
-                                    f->height);
-        if (!c->vtex) {
-            log_error("alert %s: cannot create a %dx%d video texture: %s", c->alert_id,
-                      f->width, f->height, SDL_GetError());
-            return false;
-        }
-        c->vtex_format = format;
-        c->vtex_w = f->width;
-        c->vtex_h = f->height;
-    }
-    int err = format == SDL_PIXELFORMAT_NV12
-                  ? SDL_UpdateNVTexture(c->vtex, NULL, f->data[0], f->linesize[0], f->data[1],
-                                        f->linesize[1])
-                  : SDL_UpdateYUVTexture(c->vtex, NULL, f->data[0], f->linesize[0],
-                                         f->data[1], f->linesize[1], f->data[2],
-                                         f->linesize[2]);
-    if (err != 0) {
-        log_error("alert %s: cannot update the video texture: %s", c->alert_id,
-                  SDL_GetError());
+    char why[256];
+    SDL_Renderer *r = o->params.display->outputs[c->output].renderer;
+    if (!video_texture_upload(&c->vtex, r, f, why, sizeof(why))) {
+        log_error("alert %s: %s", c->alert_id, why);
         return false;
     }
     *o->params.dirty = true;
@@ -777,10 +752,10 @@ static void draw_video(struct card *c, SDL_Renderer *r)
      * centre it on the box. */
     int w = (int)lround(dw * scale), h = (int)lround(dh * scale);
     SDL_Rect dst = {box.x + (box.w - w) / 2, box.y + (box.h - h) / 2, w, h};
-    SDL_SetTextureScaleMode(c->vtex, SDL_ScaleModeLinear);
-    SDL_SetTextureBlendMode(c->vtex, SDL_BLENDMODE_NONE);
+    SDL_SetTextureScaleMode(c->vtex.tex, SDL_ScaleModeLinear);
+    SDL_SetTextureBlendMode(c->vtex.tex, SDL_BLENDMODE_NONE);
     SDL_RenderSetClipRect(r, &box);
-    SDL_RenderCopyEx(r, c->vtex, NULL, &dst, rotation, NULL, SDL_FLIP_NONE);
+    video_texture_draw(&c->vtex, r, &dst, rotation);
     SDL_RenderSetClipRect(r, NULL);
 }
 
@@ -789,7 +764,7 @@ static void draw_card(struct card *c, SDL_Renderer *r, int index)
     SDL_Rect at = {c->rect.x, c->rect.y, c->rect.w, c->rect.h};
     SDL_SetTextureBlendMode(c->tex, SDL_BLENDMODE_NONE);
     SDL_RenderCopy(r, c->tex, NULL, &at);
-    if (c->playing && c->vtex && c->box.w > 0)
+    if (c->playing && c->vtex.tex && c->box.w > 0)
         draw_video(c, r);
     if (!c->shown && !c->retiring) {
         if (index < MAX_CARDS)

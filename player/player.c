@@ -94,9 +94,7 @@ struct zone {
     int n_pages;
     int page;
     struct video *video;
-    SDL_Texture *vtex;    /* the video's current frame */
-    Uint32 vtex_format;
-    int vtex_w, vtex_h;
+    struct video_texture vtex; /* the video's current frame */
     long item;            /* index in SHOWN's playlist, -1 for none */
     struct manifest *shown; /* the schedule the item on screen came from */
     bool stale;           /* a new schedule dropped it: replace it at once */
@@ -122,9 +120,7 @@ struct zone {
         SDL_Texture **pages;
         int n_pages, page;
         struct video *video;
-        SDL_Texture *vtex;
-        Uint32 vtex_format;
-        int vtex_w, vtex_h;
+        struct video_texture vtex;
         long item;
         enum zone_id item_zone;
         struct manifest *shown;
@@ -286,7 +282,7 @@ static SDL_Texture *current_texture(struct zone *z)
     if (z->on_fallback)
         return z->fallback;
     if (z->video)
-        return z->vtex;
+        return z->vtex.tex;
     return z->n_pages ? z->pages[z->page] : NULL;
 }
 
@@ -314,9 +310,7 @@ static void clear_current(struct zone *z, double now)
     z->n_pages = 0;
     video_destroy(z->video);
     z->video = NULL;
-    if (z->vtex)
-        SDL_DestroyTexture(z->vtex);
-    z->vtex = NULL;
+    video_texture_release(&z->vtex);
     z->on_fallback = false;
     z->item = -1;
     z->stale = false;
@@ -346,30 +340,10 @@ static SDL_Texture **upload(struct zone *z, struct content *c)
 /* Puts a decoded frame into the zone's streaming texture. */
 static bool upload_frame(struct zone *z, const AVFrame *f)
 {
-    Uint32 format = f->format == AV_PIX_FMT_NV12 ? SDL_PIXELFORMAT_NV12 : SDL_PIXELFORMAT_IYUV;
-    if (!z->vtex || z->vtex_format != format || z->vtex_w != f->width ||
-        z->vtex_h != f->height) {
-        if (z->vtex)
-            SDL_DestroyTexture(z->vtex);
-        SDL_Renderer *r = display_zone_renderer(z->p->display, z->id);
-        z->vtex = SDL_CreateTexture(r, format, SDL_TEXTUREACCESS_STREAMING, f->width, f->height);
-        if (!z->vtex) {
-            log_error("%s: cannot create a %dx%d video texture: %s", manifest_zone_name(z->id),
-                      f->width, f->height, SDL_GetError());
-            return false;
-        }
-        z->vtex_format = format;
-        z->vtex_w = f->width;
-        z->vtex_h = f->height;
-    }
-    int err = format == SDL_PIXELFORMAT_NV12
-                  ? SDL_UpdateNVTexture(z->vtex, NULL, f->data[0], f->linesize[0], f->data[1],
-                                        f->linesize[1])
-                  : SDL_UpdateYUVTexture(z->vtex, NULL, f->data[0], f->linesize[0], f->data[1],
-                                         f->linesize[1], f->data[2], f->linesize[2]);
-    if (err != 0) {
-        log_error("%s: cannot update the video texture: %s", manifest_zone_name(z->id),
-                  SDL_GetError());
+    char why[256];
+    SDL_Renderer *r = display_zone_renderer(z->p->display, z->id);
+    if (!video_texture_upload(&z->vtex, r, f, why, sizeof(why))) {
+        log_error("%s: %s", manifest_zone_name(z->id), why);
         return false;
     }
     z->p->dirty = true;
@@ -442,9 +416,6 @@ static void save_current(struct zone *z, double now)
     z->saved.page = z->page;
     z->saved.video = z->video;
     z->saved.vtex = z->vtex;
-    z->saved.vtex_format = z->vtex_format;
-    z->saved.vtex_w = z->vtex_w;
-    z->saved.vtex_h = z->vtex_h;
     z->saved.item = z->item;
     z->saved.item_zone = z->item_zone;
     z->saved.shown = z->shown;
@@ -452,7 +423,7 @@ static void save_current(struct zone *z, double now)
     z->pages = NULL;
     z->n_pages = 0;
     z->video = NULL;
-    z->vtex = NULL;
+    z->vtex = (struct video_texture){0};
     z->item = -1;
     z->shown = NULL;
 }
@@ -469,9 +440,6 @@ static void restore_saved(struct zone *z, double now)
     z->page = z->saved.page;
     z->video = z->saved.video;
     z->vtex = z->saved.vtex;
-    z->vtex_format = z->saved.vtex_format;
-    z->vtex_w = z->saved.vtex_w;
-    z->vtex_h = z->saved.vtex_h;
     z->item = z->saved.item;
     z->item_zone = z->saved.item_zone;
     z->shown = z->saved.shown;
@@ -489,8 +457,7 @@ static void drop_saved(struct zone *z)
         return;
     destroy_pages(z->saved.pages, z->saved.n_pages);
     video_destroy(z->saved.video);
-    if (z->saved.vtex)
-        SDL_DestroyTexture(z->saved.vtex);
+    video_texture_release(&z->saved.vtex);
     manifest_unref(z->saved.shown);
     z->saved.valid = false;
 }
@@ -862,12 +829,13 @@ static void draw_video(struct zone *z, SDL_Renderer *r, const SDL_Rect *zone, Ui
     }
     /* Linear filtering when scaled (nearest blocks up a 720p clip on a
      * 1080p zone); none at 1:1, where it only costs. */
-    SDL_SetTextureScaleMode(z->vtex, w == z->vtex_w && h == z->vtex_h ? SDL_ScaleModeNearest
-                                                                       : SDL_ScaleModeLinear);
+    SDL_Texture *tex = z->vtex.tex;
+    SDL_SetTextureScaleMode(tex, w == z->vtex.w && h == z->vtex.h ? SDL_ScaleModeNearest
+                                                                   : SDL_ScaleModeLinear);
     SDL_RenderSetClipRect(r, zone);
-    SDL_SetTextureBlendMode(z->vtex, alpha == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
-    SDL_SetTextureAlphaMod(z->vtex, alpha);
-    SDL_RenderCopyEx(r, z->vtex, NULL, &dst, rotation, NULL, SDL_FLIP_NONE);
+    SDL_SetTextureBlendMode(tex, alpha == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+    SDL_SetTextureAlphaMod(tex, alpha);
+    video_texture_draw(&z->vtex, r, &dst, rotation);
     SDL_RenderSetClipRect(r, NULL);
 }
 
@@ -1495,8 +1463,7 @@ static void zones_finish(struct player *p)
             loader_result_finish(&z->ready);
         video_destroy(z->next_video);
         video_destroy(z->video);
-        if (z->vtex)
-            SDL_DestroyTexture(z->vtex);
+        video_texture_release(&z->vtex);
         manifest_unref(z->shown);
         drop_saved(z);
         end_fade(z);

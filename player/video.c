@@ -477,6 +477,12 @@ static AVFrame *to_texture_format(struct video *v, struct decoder *d, AVFrame *f
     sws_scale(d->sws, (const uint8_t *const *)sw->data, sw->linesize, 0, sw->height,
               out->data, out->linesize);
     av_frame_copy_props(out, sw);
+    /* A "yuvj" source is full range and swscale has brought it to limited
+     * range on the way: the picture must now be shown as such. */
+    int *inv, *table, src_range, dst_range, brightness, contrast, saturation;
+    if (sws_getColorspaceDetails(d->sws, &inv, &src_range, &table, &dst_range, &brightness,
+                                 &contrast, &saturation) >= 0 && src_range != dst_range)
+        out->color_range = dst_range ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
 
 out:
     av_frame_free(&tmp);
@@ -926,4 +932,87 @@ double video_starved_for(struct video *v, double now)
     bool waiting = !v->eof && v->q_count == 0;
     SDL_UnlockMutex(v->lock);
     return waiting ? now - v->last_new_frame : 0;
+}
+
+/* ---- Showing frames ---- */
+
+/* The conversion the frame's own tags ask for. Untagged video follows the
+ * usual convention, which is SDL's too: BT.709 above 576 lines. SDL 2 has
+ * no full-range BT.709, so all full-range video takes its one full-range
+ * matrix (BT.601); the difference is a faint shift of hue, not the crushed
+ * blacks and clipped whites that limited range would give. */
+static SDL_YUV_CONVERSION_MODE conversion_mode(const AVFrame *f)
+{
+    if (f->color_range == AVCOL_RANGE_JPEG || f->format == AV_PIX_FMT_YUVJ420P)
+        return SDL_YUV_CONVERSION_JPEG;
+    switch (f->colorspace) {
+    case AVCOL_SPC_BT709:
+        return SDL_YUV_CONVERSION_BT709;
+    case AVCOL_SPC_BT470BG:
+    case AVCOL_SPC_SMPTE170M:
+    case AVCOL_SPC_FCC:
+        return SDL_YUV_CONVERSION_BT601;
+    default:
+        return SDL_GetYUVConversionModeForResolution(f->width, f->height);
+    }
+}
+
+bool video_texture_upload(struct video_texture *t, SDL_Renderer *r, const AVFrame *f,
+                          char *why, size_t why_len)
+{
+    Uint32 format = f->format == AV_PIX_FMT_NV12 ? SDL_PIXELFORMAT_NV12 : SDL_PIXELFORMAT_IYUV;
+    if (!t->tex || t->format != format || t->w != f->width || t->h != f->height) {
+        video_texture_release(t);
+        t->tex = SDL_CreateTexture(r, format, SDL_TEXTUREACCESS_STREAMING, f->width,
+                                   f->height);
+        if (!t->tex) {
+            snprintf(why, why_len, "cannot create a %dx%d video texture: %s", f->width,
+                     f->height, SDL_GetError());
+            return false;
+        }
+        t->format = format;
+        t->w = f->width;
+        t->h = f->height;
+    }
+    t->mode = conversion_mode(f);
+
+    /* The software renderer turns YUV into RGB here, when the texture is
+     * updated; the GL renderers when it is drawn. The mode is one setting
+     * for the whole process, so it is set for just this call. */
+    SDL_YUV_CONVERSION_MODE was = SDL_GetYUVConversionMode();
+    SDL_SetYUVConversionMode(t->mode);
+    int err = format == SDL_PIXELFORMAT_NV12
+                  ? SDL_UpdateNVTexture(t->tex, NULL, f->data[0], f->linesize[0], f->data[1],
+                                        f->linesize[1])
+                  : SDL_UpdateYUVTexture(t->tex, NULL, f->data[0], f->linesize[0], f->data[1],
+                                         f->linesize[1], f->data[2], f->linesize[2]);
+    SDL_SetYUVConversionMode(was);
+    if (err != 0) {
+        snprintf(why, why_len, "cannot update the video texture: %s", SDL_GetError());
+        return false;
+    }
+    return true;
+}
+
+void video_texture_draw(struct video_texture *t, SDL_Renderer *r, const SDL_Rect *dst,
+                        double angle)
+{
+    /* Most video needs nothing special. Otherwise the renderer must run
+     * this copy while the mode is set, not later with the whole frame. */
+    bool own = SDL_GetYUVConversionModeForResolution(t->w, t->h) != t->mode;
+    SDL_YUV_CONVERSION_MODE was = SDL_GetYUVConversionMode();
+    if (own)
+        SDL_SetYUVConversionMode(t->mode);
+    SDL_RenderCopyEx(r, t->tex, NULL, dst, angle, NULL, SDL_FLIP_NONE);
+    if (own) {
+        SDL_RenderFlush(r);
+        SDL_SetYUVConversionMode(was);
+    }
+}
+
+void video_texture_release(struct video_texture *t)
+{
+    if (t->tex)
+        SDL_DestroyTexture(t->tex);
+    *t = (struct video_texture){0};
 }

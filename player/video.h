@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <SDL.h>
 #include <libavutil/frame.h>
 
 #include "player/audio.h"
@@ -90,6 +91,31 @@ double video_starved_for(struct video *v, double now);
 /* Which decoder plays V and how ("h264 (software, 3 threads)"); "" until
  * READY. Copied into BUF. */
 void video_decoder(struct video *v, char *buf, size_t len);
+
+/*
+ * A renderer's texture holding the frames of one video: made on the first
+ * frame, made again when the size or format changes, and drawn with the
+ * colour conversion the frames ask for (full or limited range, BT.601 or
+ * BT.709), which SDL would otherwise guess from the picture height.
+ */
+struct video_texture {
+    SDL_Texture *tex;    /* NULL until a frame was uploaded */
+    Uint32 format;
+    int w, h;
+    SDL_YUV_CONVERSION_MODE mode;
+};
+
+/* Puts frame F into T, a texture of renderer R. False with the reason in
+ * WHY; T then holds its previous frame, or nothing. */
+bool video_texture_upload(struct video_texture *t, SDL_Renderer *r, const AVFrame *f,
+                          char *why, size_t why_len);
+
+/* Draws T's frame onto DST of R turned clockwise by ANGLE degrees. */
+void video_texture_draw(struct video_texture *t, SDL_Renderer *r, const SDL_Rect *dst,
+                        double angle);
+
+/* Frees the texture; T holds nothing afterwards. */
+void video_texture_release(struct video_texture *t);
 
 /* Routes FFmpeg's own messages into our log (at debug level). */
 void video_init_logging(void);

@@ -211,13 +211,14 @@ def power_hours_on_x11_darken_the_real_screen(exe):
 ORANGE, AZURE = "#ff8000", "#2060d0"
 
 
-def video_colours_on_gles(exe, rotation):
+def video_colours_on_gles(exe, rotation, upper=(ORANGE, {}), lower=(AZURE, {}), tol=40):
     """Two videos, one a zone, drawn by the OpenGL ES 2 renderer (what a
     Raspberry Pi uses) on a real X server; the colours on the screen must
-    be the clips' own, unrotated or through the turned canvas."""
+    be the clips' own, unrotated or through the turned canvas. UPPER and
+    LOWER are each a colour and options for videofix.clip()."""
     with Xvfb() as x, World(exe, f"x11-gles-{rotation}") as w:
-        clip(w.media("orange.mp4"), [(ORANGE, 4)])
-        clip(w.media("azure.mp4"), [(AZURE, 4)])
+        clip(w.media("orange.mp4"), [(upper[0], 4)], **upper[1])
+        clip(w.media("azure.mp4"), [(lower[0], 4)], **lower[1])
         w.write_manifest(manifest(
             upper=[video_item("orange", "orange", duration=60)],
             lower=[video_item("azure", "azure", duration=60)],
@@ -239,11 +240,12 @@ def video_colours_on_gles(exe, rotation):
                 img = x.capture(w.path("gles.png"))
                 up = img.median(*centre_box(zones["upper"], 40))
                 low = img.median(*centre_box(zones["lower"], 40))
-                if near(up, hex_rgb(ORANGE)) and near(low, hex_rgb(AZURE)):
+                if near(up, hex_rgb(upper[0]), tol) and near(low, hex_rgb(lower[0]), tol):
                     break
                 check(time.monotonic() < deadline,
                       f"rotation {rotation}: upper zone shows {up}, lower {low}; want "
-                      f"{hex_rgb(ORANGE)} and {hex_rgb(AZURE)}\n" + w.stderr_so_far()[-1500:])
+                      f"{hex_rgb(upper[0])} and {hex_rgb(lower[0])}\n"
+                      + w.stderr_so_far()[-1500:])
                 time.sleep(0.5)
         finally:
             res = w.stop(proc)
@@ -258,6 +260,19 @@ def video_colours_with_opengles2(exe):
 @suite.test
 def video_colours_with_opengles2_turned(exe):
     video_colours_on_gles(exe, 90)
+
+
+@suite.test
+def full_range_and_tagged_matrix_with_opengles2(exe):
+    # The GL renderers convert YUV when drawing, not when uploading: a
+    # full-range clip beside an HD clip tagged BT.601, in the same frame.
+    bt601 = ["-colorspace", "smpte170m", "-color_primaries", "smpte170m",
+             "-color_trc", "smpte170m"]
+    video_colours_on_gles(
+        exe, 0, upper=("#e0e0e0", {"pix_fmt": "yuvj420p"}),
+        lower=("#a020c0", {"size": "1280x720", "out_opts": bt601,
+                           "vfilter": "scale=out_color_matrix=bt601:out_range=tv,format=yuv420p"}),
+        tol=8)
 
 
 if __name__ == "__main__":
