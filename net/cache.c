@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -699,6 +700,14 @@ enum cache_result cache_download(struct cache *c, const struct fetch_request *re
         snprintf(why, why_len, "cannot open the partial file for %s: %s", sha256,
                  strerror(errno));
         return errno == ENOSPC || errno == EDQUOT ? CACHE_NO_SPACE : CACHE_FAILED;
+    }
+    /* The schedule and the alerts download on threads of their own and
+     * may want the same file at once: one writes, the other comes back
+     * later and finds it stored. The lock goes with the descriptor. */
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(why, why_len, "another download of the same file is under way");
+        close(fd);
+        return CACHE_FAILED;
     }
     if (!cache_make_room(c, keep, n_keep, size - have)) {
         snprintf(why, why_len, "the cache cannot hold it: the files the schedule "

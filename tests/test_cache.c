@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -288,6 +289,71 @@ static void test_collect(void)
     cache_destroy(c);
 }
 
+/* An alert's own file is pinned: the schedule's clean-up, by another
+ * cache object on the same directory, keeps it until the pins change. */
+static void test_pins(void)
+{
+    char dir[512], a[65], b[65];
+    unsigned char data[2][200];
+    struct cache *c = fresh("pins", 0, dir, sizeof(dir));
+    if (!c)
+        return;
+    struct cache *alerts = cache_create(dir, 0, NULL);
+    CHECK(alerts != NULL, "a second cache on the same directory");
+    fill(data[0], sizeof(data[0]), 40);
+    fill(data[1], sizeof(data[1]), 41);
+    store(c, data[0], 200, a);
+    store(c, data[1], 200, b);
+
+    const char *pinned[] = {a};
+    CHECK(alerts && cache_pin(alerts, "alerts", pinned, 1), "pin a");
+    cache_collect(c, NULL, 0);
+    CHECK(exists(dir, "media", a), "a pinned file survives the clean-up");
+    CHECK(!exists(dir, "media", b), "an unpinned, unused file goes");
+
+    CHECK(alerts && cache_pin(alerts, "alerts", NULL, 0), "unpin");
+    cache_collect(c, NULL, 0);
+    CHECK(!exists(dir, "media", a), "once unpinned it goes too");
+    CHECK(!cache_pin(c, "../escape", pinned, 1), "an owner name with a path is refused");
+    cache_destroy(alerts);
+    cache_destroy(c);
+}
+
+/* The schedule and the alerts may download the same file at once: the
+ * second leaves the partial file to the first, untouched. */
+static void test_one_writer(void)
+{
+    char dir[512], hash[65], why[512], path[1200];
+    unsigned char data[1000];
+    int64_t have;
+    struct cache *c = fresh("writer", 0, dir, sizeof(dir));
+    if (!c)
+        return;
+    fill(data, sizeof(data), 50);
+    cache_sha256_hex(data, sizeof(data), hash);
+    int fd = cache_partial_open(c, hash, sizeof(data), &have);
+    CHECK(fd >= 0 && write_all(fd, data, 300), "first writer's piece");
+    CHECK(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0, "first writer's lock");
+
+    /* Nothing listens on port 9 of the loopback: a real attempt fails
+     * with a connection error, a refused one never gets that far. */
+    struct fetch_request rq = {.url = "http://127.0.0.1:9/file", .connect_timeout_s = 2,
+                               .timeout_s = 5};
+    bool grew = false;
+    enum cache_result r = cache_download(c, &rq, hash, sizeof(data), NULL, 0, &grew, why,
+                                         sizeof(why));
+    CHECK(r == CACHE_FAILED && strstr(why, "under way"), "second writer: %d %s", (int)r,
+          why);
+    snprintf(path, sizeof(path), "%s/partial/%s.part", dir, hash);
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && st.st_size == 300, "the partial file is left as it was");
+
+    close(fd); /* the first writer is gone */
+    r = cache_download(c, &rq, hash, sizeof(data), NULL, 0, &grew, why, sizeof(why));
+    CHECK(r == CACHE_FAILED && !strstr(why, "under way"), "then it tries itself: %s", why);
+    cache_destroy(c);
+}
+
 static void test_lru(void)
 {
     char dir[512], a[65], b[65], cc[65], e[65], name[80];
@@ -357,6 +423,8 @@ int main(void)
     test_damaged_at_start();
     test_collect();
     test_lru();
+    test_pins();
+    test_one_writer();
     cache_destroy(NULL);
     remove_tree(root);
     return check_finish();
