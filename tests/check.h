@@ -45,4 +45,22 @@ static inline int check_finish(void)
     return check_failed ? 1 : 0;
 }
 
+/* The line and column (counted in characters, from 1) where NEEDLE first
+ * occurs in TEXT: where an error message about that value should point. */
+static inline void check_position_of(const char *text, const char *needle, int *line,
+                                     int *col)
+{
+    const char *end = strstr(text, needle);
+    *line = 1;
+    *col = 1;
+    for (const char *at = text; end && at < end; at++) {
+        if (*at == '\n') {
+            (*line)++;
+            *col = 1;
+        } else if (((unsigned char)*at & 0xc0) != 0x80) {
+            (*col)++;
+        }
+    }
+}
+
 #endif

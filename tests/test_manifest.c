@@ -495,22 +495,6 @@ static void run_parse_case(size_t index, const struct parse_case *c)
     free(errors);
 }
 
-/* The line and column (in characters) where NEEDLE first occurs in TEXT. */
-static void position_of(const char *text, const char *needle, int *line, int *col)
-{
-    const char *end = strstr(text, needle);
-    *line = 1;
-    *col = 1;
-    for (const char *at = text; end && at < end; at++) {
-        if (*at == '\n') {
-            (*line)++;
-            *col = 1;
-        } else if (((unsigned char)*at & 0xc0) != 0x80) {
-            (*col)++;
-        }
-    }
-}
-
 /* Problems deep in a manifest laid out on many lines point at the value
  * at fault, or at the object a required member is missing from. */
 static void test_positions(void)
@@ -558,7 +542,7 @@ static void test_positions(void)
     CHECK(m == NULL, "accepted");
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         int line, col;
-        position_of(text, cases[i].needle, &line, &col);
+        check_position_of(text, cases[i].needle, &line, &col);
         char want[256];
         snprintf(want, sizeof(want), "%s:%d:%d: %s", URL, line, col, cases[i].what);
         CHECK(strstr(errors, want), "want \"%s\" in:\n%s", want, errors);

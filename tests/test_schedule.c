@@ -909,22 +909,6 @@ static void test_errors(void)
     schedule_rules_finish(&copy);
 }
 
-/* The line and column (in characters) where NEEDLE first occurs in TEXT. */
-static void position_of(const char *text, const char *needle, int *line, int *col)
-{
-    const char *end = strstr(text, needle);
-    *line = 1;
-    *col = 1;
-    for (const char *at = text; end && at < end; at++) {
-        if (*at == '\n') {
-            (*line)++;
-            *col = 1;
-        } else if (((unsigned char)*at & 0xc0) != 0x80) {
-            (*col)++;
-        }
-    }
-}
-
 /* Read from a whole document, problems in rules say line and column: the
  * bad value's, or the object's when a required member is missing. */
 static void test_error_positions(void)
@@ -975,7 +959,7 @@ static void test_error_positions(void)
     CHECK(c.depth == 4, "the checker is back at items[3]: depth %d", c.depth);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         int line, col;
-        position_of(text, cases[i].needle, &line, &col);
+        check_position_of(text, cases[i].needle, &line, &col);
         char want[256];
         snprintf(want, sizeof(want), "m.json:%d:%d: %s", line, col, cases[i].what);
         CHECK(strstr(out, want), "want \"%s\" in:\n%s", want, out);
@@ -986,7 +970,7 @@ static void test_error_positions(void)
     jcheck_enter_key(&c, "when");
     char where[256];
     int line, col;
-    position_of(text, "[]}", &line, &col);
+    check_position_of(text, "[]}", &line, &col);
     char want[64];
     snprintf(want, sizeof(want), "m.json:%d:%d: zones.upper.items[3].when.tims", line, col);
     CHECK_STR(jcheck_where(&c, "tims", where, sizeof(where)), want);
