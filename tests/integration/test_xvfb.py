@@ -217,12 +217,12 @@ def video_colours_on_gles(exe, rotation, upper=(ORANGE, {}), lower=(AZURE, {}), 
     be the clips' own, unrotated or through the turned canvas. UPPER and
     LOWER are each a colour and options for videofix.clip()."""
     with Xvfb() as x, World(exe, f"x11-gles-{rotation}") as w:
-        clip(w.media("orange.mp4"), [(upper[0], 4)], **upper[1])
-        clip(w.media("azure.mp4"), [(lower[0], 4)], **lower[1])
+        clip(w.media("up.mp4"), [(upper[0], 4)], **upper[1])
+        clip(w.media("low.mp4"), [(lower[0], 4)], **lower[1])
         w.write_manifest(manifest(
-            upper=[video_item("orange", "orange", duration=60)],
-            lower=[video_item("azure", "azure", duration=60)],
-            media=[("orange", "media/orange.mp4"), ("azure", "media/azure.mp4")]))
+            upper=[video_item("up", "up", duration=60)],
+            lower=[video_item("low", "low", duration=60)],
+            media=[("up", "media/up.mp4"), ("low", "media/low.mp4")]))
         w.write_config(display={"fullscreen": True, "rotation": rotation,
                                 "width": 360, "height": 640})
         env = w.env(SDL_VIDEODRIVER="x11", DISPLAY=x.display, SDL_RENDER_DRIVER="opengles2")
